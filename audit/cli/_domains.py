@@ -1,0 +1,20 @@
+"""``rai-audit domains``: list the reference domains, one line each."""
+
+from __future__ import annotations
+
+import typer
+
+from audit.domains import list_domains
+
+__all__ = ["domains_command"]
+
+
+def domains_command() -> None:
+    """List the reference domains that `rai-audit run DOMAIN` can audit."""
+    specs = list_domains()
+    width = max(len(spec.name) for spec in specs)
+    for spec in specs:
+        variants = (
+            "" if spec.variants == ("default",) else f" [variants: {', '.join(spec.variants)}]"
+        )
+        typer.echo(f"{spec.name.ljust(width)}  {spec.modality:<8}  {spec.summary}{variants}")

@@ -1,0 +1,134 @@
+"""Audit configuration, loaded from YAML and validated with pydantic.
+
+A wrong key or type gives a :class:`~audit.errors.ConfigError` whose message
+names the key's path, e.g. ``config: policy.thresholds.ece.warn: ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from audit.errors import ConfigError
+
+__all__ = [
+    "AuditConfig",
+    "FairnessSettings",
+    "PerformanceSettings",
+    "TrainingConfig",
+    "load_config",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ThresholdConfig(_Strict):
+    warn: float | None = None
+    fail: float | None = None
+    higher_is_better: bool | None = None
+
+
+class PolicyConfig(_Strict):
+    thresholds: dict[str, ThresholdConfig] = Field(default_factory=dict)
+
+
+class TrainingConfig(_Strict):
+    """Overrides of a reference domain's training recipe (``None``: the domain's default)."""
+
+    epochs: int | None = Field(default=None, ge=1)
+    batch_size: int | None = Field(default=None, ge=1)
+    lr: float | None = Field(default=None, gt=0)
+    weight_decay: float | None = Field(default=None, ge=0)
+    patience: int | None = Field(default=None, ge=1)
+
+
+class PerformanceSettings(_Strict):
+    """Settings of the performance and generalization check."""
+
+    calibration_bins: int = Field(default=10, ge=2, le=100)
+    batch_size: int = Field(default=4096, ge=1)
+
+
+class FairnessSettings(_Strict):
+    """Settings of the fairness check."""
+
+    min_group_size: int = Field(default=30, ge=1)
+    on_degenerate_group: Literal["error", "warn"] = "error"
+
+
+class AuditConfig(_Strict):
+    """The whole audit configuration; every field has a default.
+
+    Examples
+    --------
+    >>> AuditConfig.model_validate({"seed": 3, "checks": ["performance"]}).seed
+    3
+    """
+
+    seed: int = Field(default=0, ge=0)
+    checks: list[Literal["performance", "fairness"]] | None = None
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
+    fairness: FairnessSettings = Field(default_factory=FairnessSettings)
+
+
+def _format_errors(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        path = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        parts.append(f"{path}: {item['msg']} (got {item.get('input')!r})")
+    return "; ".join(parts)
+
+
+def load_config(source: AuditConfig | Mapping[str, Any] | str | Path | None) -> AuditConfig:
+    """Return a validated :class:`AuditConfig` from a config, a mapping or a YAML file.
+
+    Parameters
+    ----------
+    source : AuditConfig, mapping, path or None
+        ``None`` gives the defaults.
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read or parsed, or a key or value is wrong.
+
+    Examples
+    --------
+    >>> load_config({"fairness": {"min_group_size": 50}}).fairness.min_group_size
+    50
+    """
+    if source is None:
+        return AuditConfig()
+    if isinstance(source, AuditConfig):
+        return source
+    if isinstance(source, (str, Path)):
+        source = _read_yaml(Path(source))
+    if not isinstance(source, Mapping):
+        raise ConfigError(
+            f"config: expected a mapping of keys to values, got {type(source).__name__}."
+        )
+    try:
+        return AuditConfig.model_validate(dict(source))
+    except ValidationError as error:
+        raise ConfigError(f"config: {_format_errors(error)}") from None
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"config: cannot read {str(path)!r}: {error.strerror}.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"config: {str(path)!r} is not valid YAML: {error}") from None
+    return {} if data is None else data

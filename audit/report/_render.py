@@ -1,0 +1,114 @@
+"""Render an AuditResult with the Jinja2 templates of ``reports/templates``."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from audit.report._write import atomic_write_text
+from audit.results import AuditResult
+
+__all__ = ["render_fragment", "render_html", "save_result", "template_dir"]
+
+_SOURCE_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
+VERDICT_ICONS = {"pass": "✓", "warn": "!", "fail": "✗", "info": "i"}
+
+
+def template_dir() -> Path:
+    """The folder of the report templates.
+
+    In an installed wheel they ship as ``audit/_templates``; in a source checkout
+    (or an editable install) they are read from ``reports/templates``.
+    """
+    packaged = resources.files("audit").joinpath("_templates")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    if _SOURCE_TEMPLATES.is_dir():
+        return _SOURCE_TEMPLATES
+    raise FileNotFoundError(
+        "report templates not found: expected audit/_templates in the installed package "
+        f"or {_SOURCE_TEMPLATES} in a source checkout; reinstall rai-audit"
+    )
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """Format a table cell: numbers to ``digits`` decimals, ``None`` as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "—"
+        if value != 0 and abs(value) < 10 ** (-digits):
+            return f"{value:.{digits}g}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def data_uri(figure: Any) -> str:
+    """A ``data:`` URI of an SVG or PNG figure."""
+    if figure.kind == "svg":
+        payload = base64.b64encode(figure.data.encode("utf-8")).decode("ascii")
+        return f"data:image/svg+xml;base64,{payload}"
+    if figure.kind == "png":
+        return f"data:image/png;base64,{figure.data}"
+    raise ValueError(f"figure {figure.id!r} of kind {figure.kind!r} has no data URI")
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(folder: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = fmt
+    env.filters["data_uri"] = data_uri
+    env.globals["verdict_icons"] = VERDICT_ICONS
+    return env
+
+
+def _render(template: str, result: AuditResult) -> str:
+    env = _environment(str(template_dir()))
+    sections = [s for s in result.sections]
+    section_templates = {
+        s.id: env.select_template([f"sections/{s.id}.html.j2", "sections/generic.html.j2"]).name
+        for s in sections
+    }
+    return env.get_template(template).render(
+        result=result, sections=sections, section_templates=section_templates
+    )
+
+
+def render_html(result: AuditResult) -> str:
+    """Return the whole report as one self-contained HTML document."""
+    return _render("base.html.j2", result)
+
+
+def render_fragment(result: AuditResult) -> str:
+    """Return the report as an HTML fragment with scoped styles, for notebooks."""
+    return _render("fragment.html.j2", result)
+
+
+def save_result(result: AuditResult, out_dir: str | Path) -> Path:
+    """Write ``results.json`` and ``report.html`` into ``out_dir``, each atomically.
+
+    Both are rendered in memory first, so a failure leaves no file half-written.
+    Returns the report's path.
+    """
+    out = Path(out_dir)
+    html = render_html(result)
+    text = result.to_json()
+    atomic_write_text(out / "results.json", text + "\n")
+    return atomic_write_text(out / "report.html", html)

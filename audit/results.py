@@ -1,0 +1,264 @@
+"""The data an audit returns: metrics, tables, figures, sections and the result.
+
+All of it is plain dataclasses that round-trip exactly through JSON. Checks fill
+these in; the report only reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "VERDICTS",
+    "AuditResult",
+    "Figure",
+    "Metric",
+    "Section",
+    "Table",
+    "Threshold",
+    "Verdict",
+    "worst_verdict",
+]
+
+Verdict = Literal["pass", "warn", "fail", "info"]
+VERDICTS: tuple[str, ...] = ("info", "pass", "warn", "fail")  # in order of severity
+SCHEMA_VERSION = 1
+
+
+def worst_verdict(verdicts: list[str] | tuple[str, ...]) -> str:
+    """Return the most severe verdict of ``verdicts`` (``"info"`` when empty).
+
+    Examples
+    --------
+    >>> worst_verdict(["pass", "warn", "info"])
+    'warn'
+    """
+    worst = "info"
+    for verdict in verdicts:
+        if VERDICTS.index(verdict) > VERDICTS.index(worst):
+            worst = verdict
+    return worst
+
+
+def _clean_number(value: float | int | None) -> float | None:
+    """Turn a number into a JSON-safe float; NaN and infinities become ``None``."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+@dataclass
+class Threshold:
+    """Policy limits for one metric.
+
+    ``higher_is_better`` says which way is good: a metric that is better high fails
+    below ``fail`` and warns below ``warn``; one that is better low, the other way.
+    """
+
+    warn: float | None
+    fail: float | None
+    higher_is_better: bool
+
+    def judge(self, value: float | None) -> str:
+        """Return the verdict for ``value``; ``"warn"`` when it is undefined."""
+        if value is None:
+            return "warn"
+        worse = (lambda a, b: a < b) if self.higher_is_better else (lambda a, b: a > b)
+        if self.fail is not None and worse(value, self.fail):
+            return "fail"
+        if self.warn is not None and worse(value, self.warn):
+            return "warn"
+        return "pass"
+
+
+@dataclass
+class Metric:
+    """One number with its policy threshold and verdict.
+
+    ``scope`` qualifies the metric, e.g. the sensitive feature a disparity is about;
+    ``key`` (``name`` or ``name[scope]``) is unique within a section.
+    """
+
+    name: str
+    value: float | None
+    verdict: str = "info"
+    threshold: Threshold | None = None
+    scope: str | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        self.value = _clean_number(self.value)
+
+    @property
+    def key(self) -> str:
+        return self.name if self.scope is None else f"{self.name}[{self.scope}]"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Metric:
+        data = dict(data)
+        if data.get("threshold") is not None:
+            data["threshold"] = Threshold(**data["threshold"])
+        return cls(**data)
+
+
+@dataclass
+class Table:
+    """A table of JSON scalars: ``columns`` names, ``rows`` of values."""
+
+    id: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    caption: str = ""
+
+    def __post_init__(self) -> None:
+        self.rows = [[_json_scalar(v) for v in row] for row in self.rows]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Table:
+        return cls(**data)
+
+
+def _json_scalar(value: Any) -> Any:
+    """Coerce numpy scalars and non-finite floats into plain JSON values."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        return value
+    if hasattr(value, "item"):  # numpy / torch scalar
+        value = value.item()
+        if isinstance(value, (bool, int, str)):
+            return value
+    if isinstance(value, float):
+        return _clean_number(value)
+    return str(value)
+
+
+@dataclass
+class Figure:
+    """A figure with its alt text.
+
+    ``kind`` is ``"svg"`` (``data`` is SVG markup), ``"png"`` (``data`` is base64) or
+    ``"bars"`` (``data`` is ``{"categories": [...], "series": {name: [values]}}``,
+    drawn by the report). Every figure has a table or numbers beside it in its section.
+    """
+
+    id: str
+    title: str
+    alt: str
+    kind: Literal["svg", "png", "bars"]
+    data: Any
+    caption: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
+        return cls(**data)
+
+
+@dataclass
+class Section:
+    """The outcome of one check: a verdict, metrics, tables, figures and notes."""
+
+    id: str
+    title: str
+    summary: str = ""
+    verdict: str = "info"
+    metrics: list[Metric] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def metric(self, key: str) -> Metric:
+        """Return the metric whose ``key`` (``name`` or ``name[scope]``) is ``key``."""
+        for metric in self.metrics:
+            if metric.key == key:
+                return metric
+        known = ", ".join(m.key for m in self.metrics) or "none"
+        raise KeyError(f"section {self.id!r} has no metric {key!r}; it has: {known}")
+
+    def table(self, table_id: str) -> Table:
+        """Return the table with id ``table_id``."""
+        for table in self.tables:
+            if table.id == table_id:
+                return table
+        raise KeyError(f"section {self.id!r} has no table {table_id!r}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Section:
+        data = dict(data)
+        data["metrics"] = [Metric.from_dict(m) for m in data.get("metrics", [])]
+        data["tables"] = [Table.from_dict(t) for t in data.get("tables", [])]
+        data["figures"] = [Figure.from_dict(f) for f in data.get("figures", [])]
+        return cls(**data)
+
+
+@dataclass
+class AuditResult:
+    """Everything an audit found: the subject's summary, the sections, the verdict.
+
+    ``manifest`` records how the result was made (versions, seed, config, model
+    hash); its ``runtime`` entry holds the fields that record time and memory,
+    the only ones that differ between two runs with the same seed.
+    """
+
+    subject: dict[str, Any]
+    sections: list[Section]
+    verdict: str = "info"
+    policy: dict[str, Any] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    def section(self, section_id: str) -> Section:
+        """Return the section with id ``section_id``."""
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        known = ", ".join(s.id for s in self.sections) or "none"
+        raise KeyError(f"no section {section_id!r} in this result; it has: {known}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as plain JSON-compatible data."""
+        return asdict(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return the result as JSON text (strict: no NaN)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditResult:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"results: unknown top-level keys {unknown}")
+        data = dict(data)
+        data["sections"] = [Section.from_dict(s) for s in data.get("sections", [])]
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditResult:
+        """Parse a result written by :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def load(cls, path: str | Path) -> AuditResult:
+        """Read a ``results.json`` file."""
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write ``report.html`` and ``results.json`` into ``out_dir`` atomically.
+
+        Returns the path of the HTML report.
+        """
+        from audit.report import save_result  # report depends on results, not back
+
+        return save_result(self, out_dir)
+
+    def _repr_html_(self) -> str:
+        from audit.report import render_fragment
+
+        return render_fragment(self)

@@ -1,0 +1,115 @@
+"""Run checks on a Subject and collect their sections into an AuditResult."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from audit.checks import CHECKS, get_check
+from audit.config import AuditConfig, load_config
+from audit.errors import bad_input
+from audit.manifest import build_manifest, peak_rss_mb
+from audit.policy import Policy
+from audit.results import AuditResult, worst_verdict
+from audit.subject import Subject
+
+__all__ = ["run"]
+
+StageCallback = Callable[[str, str, float | None], None]
+
+
+def run(
+    subject: Subject,
+    checks: Sequence[str] | None = None,
+    config: AuditConfig | Mapping[str, Any] | str | Path | None = None,
+    *,
+    on_stage: StageCallback | None = None,
+) -> AuditResult:
+    """Audit ``subject``: run each check, judge its metrics by the policy, collect the result.
+
+    Parameters
+    ----------
+    subject : Subject
+        The model and data to audit.
+    checks : sequence of str, optional
+        Check names (``"performance"``, ``"fairness"``); default: the config's list,
+        else all.
+    config : AuditConfig, mapping or path to YAML, optional
+        Settings and policy thresholds; default: built-in defaults.
+    on_stage : callable, optional
+        Called as ``on_stage(name, "start" | "done", seconds)`` around each check.
+
+    Returns
+    -------
+    AuditResult
+
+    Examples
+    --------
+    >>> import audit
+    >>> from audit.config import TrainingConfig
+    >>> subject = audit.reference("credit", training=TrainingConfig(epochs=3))
+    >>> result = audit.run(subject, checks=["performance"])
+    >>> result.section("performance").verdict in {"pass", "warn", "fail"}
+    True
+    """
+    if not isinstance(subject, Subject):
+        raise bad_input("subject", "an audit.Subject", subject)
+    config = load_config(config)
+    names = list(checks) if checks is not None else list(config.checks or CHECKS)
+    if isinstance(checks, str) or not names:
+        raise bad_input("checks", f"a non-empty list of names from {sorted(CHECKS)}", checks)
+    specs = [get_check(name) for name in names]
+    policy = Policy.from_overrides(
+        {k: v.model_dump(exclude_none=True) for k, v in config.policy.thresholds.items()}
+    )
+
+    started = datetime.now(timezone.utc)
+    timings: dict[str, float] = {}
+    sections = []
+    for spec in specs:
+        if on_stage is not None:
+            on_stage(spec.name, "start", None)
+        t0 = time.perf_counter()
+        module = spec.load()
+        section = module.run(subject, getattr(config, spec.name))
+        policy.apply(section)
+        if hasattr(module, "conclude"):
+            module.conclude(section)
+        timings[spec.name] = round(time.perf_counter() - t0, 4)
+        sections.append(section)
+        if on_stage is not None:
+            on_stage(spec.name, "done", timings[spec.name])
+
+    manifest = build_manifest(subject, config)
+    manifest["runtime"] = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "check_seconds": timings,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    return AuditResult(
+        subject=_subject_record(subject),
+        sections=sections,
+        verdict=worst_verdict([s.verdict for s in sections]),
+        policy=policy.to_dict(),
+        manifest=manifest,
+    )
+
+
+def _subject_record(subject: Subject) -> dict[str, Any]:
+    record = subject.summary()
+    record["metadata"] = {
+        k: v
+        for k, v in subject.metadata.items()
+        if isinstance(v, (str, int, float, bool, type(None)))
+    }
+    if subject.history is not None:
+        record["training"] = {
+            "recipe": subject.history.recipe,
+            "epochs_run": len(subject.history.records),
+            "best_epoch": subject.history.best_epoch,
+            "stopped_early": subject.history.stopped_early,
+        }
+    return record
