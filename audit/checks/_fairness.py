@@ -140,10 +140,13 @@ def run(subject: Subject, settings: FairnessSettings | None = None) -> Section:
             metrics=GROUP_METRICS, y_true=y_true, y_pred=y_pred, sensitive_features=groups
         )
         by_group = frame.by_group.copy()
-        for group in degenerate:  # rates fairlearn reports as 0 are undefined here
-            by_group.loc[
-                group, ["true_positive_rate", "false_positive_rate", "false_negative_rate"]
-            ] = np.nan
+        for group, label in degenerate.items():  # rates fairlearn reports as 0 are undefined
+            undefined = (
+                ["false_positive_rate"]
+                if label == 1
+                else ["true_positive_rate", "false_negative_rate"]
+            )
+            by_group.loc[group, undefined] = np.nan
         for group, values in by_group.iterrows():
             rows.append([feature, str(group), int(values["count"]), *values.iloc[1:].tolist()])
             if values["count"] < settings.min_group_size:
@@ -189,9 +192,9 @@ def _one_class_groups(
     y_true: np.ndarray,
     settings: FairnessSettings,
     section: Section,
-) -> list[str]:
-    """Return groups whose labels are one class; raise unless told to warn."""
-    degenerate = []
+) -> dict[str, int]:
+    """Return ``{group: its only label}`` for one-class groups; raise unless told to warn."""
+    degenerate: dict[str, int] = {}
     for group in np.unique(groups):
         labels = np.unique(y_true[groups == group])
         if labels.size == 1:
@@ -205,7 +208,7 @@ def _one_class_groups(
                 raise AuditInputError(message)
             section.notes.append(message)
             section.verdict = "warn"
-            degenerate.append(str(group))
+            degenerate[str(group)] = int(labels[0])
     return degenerate
 
 

@@ -1,0 +1,53 @@
+"""Shared fixtures: small, deterministic subjects and results (CPU only)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import audit
+from audit.config import TrainingConfig
+
+#: Few epochs: the real training path, in a fraction of the default time.
+FAST_TRAINING = TrainingConfig(epochs=8)
+
+
+@pytest.fixture(scope="session")
+def credit_subject() -> audit.Subject:
+    return audit.reference("credit", seed=0, training=FAST_TRAINING)
+
+
+@pytest.fixture(scope="session")
+def credit_result(credit_subject: audit.Subject) -> audit.AuditResult:
+    return audit.run(credit_subject)
+
+
+def threshold_model() -> torch.nn.Module:
+    """A model predicting class 1 exactly when feature 0 is positive (logits [0, x0])."""
+    model = torch.nn.Linear(1, 2)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[0.0], [1.0]]))
+        model.bias.zero_()
+    return model
+
+
+def fixed_prediction_subject(
+    y_true: list[int], y_pred: list[int], groups: list[str], *, feature: str = "group"
+) -> audit.Subject:
+    """A Subject whose test predictions are exactly ``y_pred``."""
+    X = torch.tensor([[1.0] if p == 1 else [-1.0] for p in y_pred])
+    y = torch.tensor(y_true)
+    sensitive = pd.DataFrame({feature: groups})
+    return audit.Subject(
+        threshold_model(), (X, y), (X, y), sensitive_train=sensitive, sensitive_test=sensitive
+    )
+
+
+@pytest.fixture
+def tiny_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    return X, y

@@ -1,0 +1,187 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import audit
+from audit.errors import AuditInputError
+from audit.history import TrainingHistory
+
+
+def make(X, y, **kwargs):
+    model = kwargs.pop("model", torch.nn.Linear(np.asarray(X).shape[1], 2))
+    test = kwargs.pop("test", (X, y))
+    return audit.Subject(model, (X, y), test, **kwargs)
+
+
+def test_accepts_ndarray_tensor_and_dataframe(tiny_data):
+    X, y = tiny_data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    for features in (X, torch.as_tensor(X), frame):
+        subject = make(features, y)
+        assert subject.X_train.dtype == torch.float32
+        assert subject.y_train.dtype == torch.int64
+        assert subject.n_classes == 2
+    assert make(frame, pd.Series(y)).feature_names == ["a", "b", "c"]
+    assert make(X, y).feature_names == ["x0", "x1", "x2"]
+
+
+def test_sensitive_series_becomes_a_named_frame(tiny_data):
+    X, y = tiny_data
+    groups = pd.Series(["a", "b"] * 20, name="sex")
+    subject = make(X, y, sensitive_train=groups, sensitive_test=groups)
+    assert list(subject.sensitive_test.columns) == ["sex"]
+
+
+def test_single_logit_model_is_read_as_binary(tiny_data):
+    X, y = tiny_data
+    subject = make(X, y, model=torch.nn.Linear(3, 1))
+    proba = subject.predict_proba("test")
+    assert subject.binary_logit and proba.shape == (40, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_predict_proba_is_batched_and_equal_to_one_pass(tiny_data):
+    X, y = tiny_data
+    subject = make(X, y)
+    one = audit.subject.predict_proba(subject.model, subject.X_test, batch_size=1000)
+    many = audit.subject.predict_proba(subject.model, subject.X_test, batch_size=7)
+    np.testing.assert_allclose(one, many, rtol=1e-6)
+
+
+def _nan_X(X):
+    X = X.copy()
+    X[5, 1] = np.nan
+    return X
+
+
+class Broken(torch.nn.Module):
+    def forward(self, x):
+        raise RuntimeError("no forward for you")
+
+
+BAD_INPUTS = [
+    # (description, build kwargs from (X, y), expected message fragment)
+    ("model not a module", lambda X, y: {"model": lambda x: x}, "model: expected a torch.nn.Module"),
+    ("model that raises", lambda X, y: {"model": Broken()}, "model: expected a module that accepts"),
+    (
+        "model with wrong output",
+        lambda X, y: {"model": torch.nn.Flatten(0)},
+        "model: expected logits of shape (rows, classes>=2)",
+    ),
+    (
+        "model with wrong input width",
+        lambda X, y: {"model": torch.nn.Linear(5, 2)},
+        "model: expected a module that accepts a batch shaped like the data, (2, 3)",
+    ),
+    ("train not a pair", lambda X, y: {"train": X}, "train: expected a tuple (X, y)"),
+    (
+        "NaN in features",
+        lambda X, y: {"train": (_nan_X(X), y)},
+        "train[0] (X): expected finite values (no NaN or infinity), got 1 non-finite value(s), "
+        "first in row 5.",
+    ),
+    ("string features", lambda X, y: {"train": (X.astype(str), y)}, "train[0] (X): expected a real"),
+    (
+        "non-numeric DataFrame column",
+        lambda X, y: {"train": (pd.DataFrame({"sex": ["m"] * 40}), y)},
+        "train[0] (X): expected numeric columns only (encode categorical columns first)",
+    ),
+    ("1-D features", lambda X, y: {"train": (X[:, 0], y)}, "train[0] (X): expected an array of shape"),
+    (
+        "label count differs",
+        lambda X, y: {"train": (X, y[:-1])},
+        "train[1] (y): expected 40 labels, one per row of X, got 39 labels.",
+    ),
+    (
+        "fractional labels",
+        lambda X, y: {"train": (X, y + 0.5)},
+        "train[1] (y): expected integer class labels 0..C-1, got non-integer values.",
+    ),
+    (
+        "NaN labels",
+        lambda X, y: {"train": (X, np.where(y == 1, np.nan, 0.0))},
+        "train[1] (y): expected finite labels (no NaN)",
+    ),
+    (
+        "labels beyond the class count",
+        lambda X, y: {"test": (X, y + 1)},
+        "test[1] (y): expected labels in 0..1 (the model has 2 outputs), got labels from 1 to 2.",
+    ),
+    (
+        "test width differs",
+        lambda X, y: {"test": (X[:, :2], y)},
+        "test[0] (X): expected the same shape per row as train, (3,), got (2,).",
+    ),
+    (
+        "sensitive rows misaligned",
+        lambda X, y: {"sensitive_test": pd.DataFrame({"sex": ["a"] * 39})},
+        "sensitive_test: expected 40 rows, one per row of X, got 39 rows.",
+    ),
+    (
+        "sensitive with missing values",
+        lambda X, y: {"sensitive_train": pd.DataFrame({"sex": ["a", None] * 20})},
+        "sensitive_train: expected no missing values, got 20 missing in column 'sex'.",
+    ),
+    (
+        "sensitive not a frame",
+        lambda X, y: {"sensitive_test": ["a"] * 40},
+        "sensitive_test: expected a pandas DataFrame or Series aligned with the rows",
+    ),
+    (
+        "sensitive columns differ between splits",
+        lambda X, y: {
+            "sensitive_train": pd.DataFrame({"sex": ["a"] * 40}),
+            "sensitive_test": pd.DataFrame({"age": ["a"] * 40}),
+        },
+        "sensitive_test: expected the same columns as sensitive_train, ['sex'], got ['age'].",
+    ),
+    (
+        "feature names of wrong length",
+        lambda X, y: {"feature_names": ["a"]},
+        "feature_names: expected 3 names, one per column of X, got 1 names.",
+    ),
+    (
+        "class names of wrong length",
+        lambda X, y: {"class_names": ["no", "yes", "maybe"]},
+        "class_names: expected 2 names, one per model output, got 3 names.",
+    ),
+    ("unknown modality", lambda X, y: {"modality": "audio"}, "modality: expected one of"),
+    ("history of wrong type", lambda X, y: {"history": {"epochs": 3}}, "history: expected an audit"),
+]
+
+
+@pytest.mark.parametrize(("case", "build", "message"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_gets_a_named_error(tiny_data, case, build, message):
+    X, y = tiny_data
+    kwargs = build(X, y)
+    model = kwargs.pop("model", torch.nn.Linear(3, 2))
+    train = kwargs.pop("train", (X, y))
+    test = kwargs.pop("test", (X, y))
+    with pytest.raises(AuditInputError) as info:
+        audit.Subject(model, train, test, **kwargs)
+    assert message in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_sensitive_index_must_match_dataframe_index(tiny_data):
+    X, y = tiny_data
+    frame = pd.DataFrame(X, index=range(100, 140))
+    groups = pd.DataFrame({"sex": ["a", "b"] * 20})  # index 0..39
+    with pytest.raises(AuditInputError, match="the same row index as X"):
+        audit.Subject(torch.nn.Linear(3, 2), (frame, y), (frame, y), sensitive_test=groups)
+
+
+def test_dataframe_columns_must_match_between_splits(tiny_data):
+    X, y = tiny_data
+    train = pd.DataFrame(X, columns=["a", "b", "c"])
+    test = pd.DataFrame(X, columns=["a", "c", "b"])
+    with pytest.raises(AuditInputError, match=r"test\[0\] \(X\): expected the same columns as train"):
+        audit.Subject(torch.nn.Linear(3, 2), (train, y), (test, y))
+
+
+def test_summary_describes_the_subject(tiny_data):
+    X, y = tiny_data
+    summary = make(X, y, name="mine", history=TrainingHistory()).summary()
+    assert summary["name"] == "mine" and summary["n_parameters"] == 8
+    assert summary["n_train"] == 40 and summary["class_names"] == ["class 0", "class 1"]

@@ -1,0 +1,100 @@
+import pytest
+import torch
+
+from audit.errors import AuditInputError
+from audit.models import MLP
+from audit.training import Recipe, fit
+
+
+def _data(seed=0, n=120):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 4, generator=g)
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).long()
+    return X, y
+
+
+def _train(seed, recipe=Recipe(epochs=5, batch_size=16)):
+    torch.manual_seed(seed)
+    model = MLP(4, 2, hidden=(8,), dropout=0.2)
+    X, y = _data()
+    return fit(model, (X[:90], y[:90]), (X[90:], y[90:]), recipe=recipe, seed=seed)
+
+
+def test_same_seed_gives_identical_weights_and_history():
+    a, b = _train(3), _train(3)
+    for (name, wa), (_, wb) in zip(a.model.state_dict().items(), b.model.state_dict().items(), strict=True):
+        assert torch.equal(wa, wb), name
+    assert a.history == b.history
+
+
+def test_other_seed_gives_other_weights():
+    a, b = _train(3), _train(4)
+    assert not torch.equal(a.model[0].weight, b.model[0].weight)
+
+
+def test_history_records_each_epoch_and_learns():
+    result = _train(0, Recipe(epochs=30, batch_size=16, lr=1e-2))
+    history = result.history
+    assert [r.epoch for r in history.records] == list(range(1, 31))
+    assert history.records[-1].train_loss < history.records[0].train_loss
+    assert history.records[-1].val_accuracy > 0.8
+    assert history.best_epoch == 30 and not history.stopped_early
+    assert history.recipe["lr"] == 1e-2 and history.recipe["seed"] == 0
+
+
+def test_fit_leaves_the_callers_rng_alone():
+    model = MLP(4, 2, hidden=(8,), dropout=0.2)
+    X, y = _data()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fit(model, (X, y), recipe=Recipe(epochs=2), seed=0)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_early_stopping_restores_the_best_weights():
+    torch.manual_seed(0)
+    model = MLP(4, 2, hidden=(64,), dropout=0.0)
+    X, y = _data(n=60)
+    y_noisy = y.clone()
+    y_noisy[::3] = 1 - y_noisy[::3]  # label noise: validation loss must turn up
+    result = fit(
+        model, (X[:40], y_noisy[:40]), (X[40:], y[40:]),
+        recipe=Recipe(epochs=300, batch_size=8, lr=1e-2, patience=5), seed=0,
+    )
+    history = result.history
+    assert history.stopped_early
+    assert len(history.records) == history.best_epoch + 5
+    best = min(r.val_loss for r in history.records)
+    assert history.records[history.best_epoch - 1].val_loss == best
+    from audit.training import evaluate
+
+    assert evaluate(result.model, X[40:], y[40:])[0] == pytest.approx(best, rel=1e-6)
+
+
+def test_on_epoch_is_called_with_each_record():
+    seen = []
+    X, y = _data()
+    fit(torch.nn.Linear(4, 2), (X, y), recipe=Recipe(epochs=3), on_epoch=seen.append)
+    assert [r.epoch for r in seen] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, "recipe.epochs: expected an int >= 1, got 0."),
+        ({"batch_size": 2.5}, "recipe.batch_size: expected an int >= 1, got 2.5."),
+        ({"lr": 0.0}, "recipe.lr: expected a float > 0, got 0.0."),
+        ({"patience": 0}, "recipe.patience: expected an int >= 1 or None, got 0."),
+    ],
+)
+def test_recipe_validation(kwargs, message):
+    with pytest.raises(AuditInputError) as info:
+        Recipe(**kwargs)
+    assert str(info.value) == message
+
+
+def test_patience_needs_validation_data():
+    X, y = _data()
+    with pytest.raises(AuditInputError, match="val: expected validation data"):
+        fit(torch.nn.Linear(4, 2), (X, y), recipe=Recipe(epochs=2, patience=2))
