@@ -12,7 +12,9 @@ def _result() -> AuditResult:
         summary="sum",
         verdict="warn",
         metrics=[
-            Metric("a", np.float64(0.5), "pass", Threshold(0.4, 0.3, True), scope="x", description="d"),
+            Metric(
+                "a", np.float64(0.5), "pass", Threshold(0.4, 0.3, True), scope="x", description="d"
+            ),
             Metric("b", float("nan")),
         ],
         tables=[Table("t", "T", ["c1", "c2"], [[np.int64(1), np.float32(0.25)], ["z", None]])],
@@ -22,7 +24,9 @@ def _result() -> AuditResult:
         ],
         notes=["n"],
     )
-    return AuditResult(subject={"name": "m"}, sections=[section], verdict="warn", manifest={"seed": 0})
+    return AuditResult(
+        subject={"name": "m"}, sections=[section], verdict="warn", manifest={"seed": 0}
+    )
 
 
 def test_json_round_trip_is_exact():

@@ -62,8 +62,16 @@ class Broken(torch.nn.Module):
 
 BAD_INPUTS = [
     # (description, build kwargs from (X, y), expected message fragment)
-    ("model not a module", lambda X, y: {"model": lambda x: x}, "model: expected a torch.nn.Module"),
-    ("model that raises", lambda X, y: {"model": Broken()}, "model: expected a module that accepts"),
+    (
+        "model not a module",
+        lambda X, y: {"model": lambda x: x},
+        "model: expected a torch.nn.Module",
+    ),
+    (
+        "model that raises",
+        lambda X, y: {"model": Broken()},
+        "model: expected a module that accepts",
+    ),
     (
         "model with wrong output",
         lambda X, y: {"model": torch.nn.Flatten(0)},
@@ -81,13 +89,21 @@ BAD_INPUTS = [
         "train[0] (X): expected finite values (no NaN or infinity), got 1 non-finite value(s), "
         "first in row 5.",
     ),
-    ("string features", lambda X, y: {"train": (X.astype(str), y)}, "train[0] (X): expected a real"),
+    (
+        "string features",
+        lambda X, y: {"train": (X.astype(str), y)},
+        "train[0] (X): expected a real",
+    ),
     (
         "non-numeric DataFrame column",
         lambda X, y: {"train": (pd.DataFrame({"sex": ["m"] * 40}), y)},
         "train[0] (X): expected numeric columns only (encode categorical columns first)",
     ),
-    ("1-D features", lambda X, y: {"train": (X[:, 0], y)}, "train[0] (X): expected an array of shape"),
+    (
+        "1-D features",
+        lambda X, y: {"train": (X[:, 0], y)},
+        "train[0] (X): expected an array of shape",
+    ),
     (
         "label count differs",
         lambda X, y: {"train": (X, y[:-1])},
@@ -147,7 +163,11 @@ BAD_INPUTS = [
         "class_names: expected 2 names, one per model output, got 3 names.",
     ),
     ("unknown modality", lambda X, y: {"modality": "audio"}, "modality: expected one of"),
-    ("history of wrong type", lambda X, y: {"history": {"epochs": 3}}, "history: expected an audit"),
+    (
+        "history of wrong type",
+        lambda X, y: {"history": {"epochs": 3}},
+        "history: expected an audit",
+    ),
 ]
 
 
@@ -176,7 +196,9 @@ def test_dataframe_columns_must_match_between_splits(tiny_data):
     X, y = tiny_data
     train = pd.DataFrame(X, columns=["a", "b", "c"])
     test = pd.DataFrame(X, columns=["a", "c", "b"])
-    with pytest.raises(AuditInputError, match=r"test\[0\] \(X\): expected the same columns as train"):
+    with pytest.raises(
+        AuditInputError, match=r"test\[0\] \(X\): expected the same columns as train"
+    ):
         audit.Subject(torch.nn.Linear(3, 2), (train, y), (test, y))
 
 

@@ -13,7 +13,10 @@ def _data(seed=0, n=120):
     return X, y
 
 
-def _train(seed, recipe=Recipe(epochs=5, batch_size=16)):
+SHORT = Recipe(epochs=5, batch_size=16)
+
+
+def _train(seed, recipe=SHORT):
     torch.manual_seed(seed)
     model = MLP(4, 2, hidden=(8,), dropout=0.2)
     X, y = _data()
@@ -22,7 +25,9 @@ def _train(seed, recipe=Recipe(epochs=5, batch_size=16)):
 
 def test_same_seed_gives_identical_weights_and_history():
     a, b = _train(3), _train(3)
-    for (name, wa), (_, wb) in zip(a.model.state_dict().items(), b.model.state_dict().items(), strict=True):
+    for (name, wa), (_, wb) in zip(
+        a.model.state_dict().items(), b.model.state_dict().items(), strict=True
+    ):
         assert torch.equal(wa, wb), name
     assert a.history == b.history
 
@@ -59,8 +64,11 @@ def test_early_stopping_restores_the_best_weights():
     y_noisy = y.clone()
     y_noisy[::3] = 1 - y_noisy[::3]  # label noise: validation loss must turn up
     result = fit(
-        model, (X[:40], y_noisy[:40]), (X[40:], y[40:]),
-        recipe=Recipe(epochs=300, batch_size=8, lr=1e-2, patience=5), seed=0,
+        model,
+        (X[:40], y_noisy[:40]),
+        (X[40:], y[40:]),
+        recipe=Recipe(epochs=300, batch_size=8, lr=1e-2, patience=5),
+        seed=0,
     )
     history = result.history
     assert history.stopped_early

@@ -25,8 +25,14 @@ def test_group_metrics_equal_a_hand_computation():
     section = fairness.run(fixed_prediction_subject(Y_TRUE, Y_PRED, GROUPS))
     table = section.table("by_group")
     assert table.columns == [
-        "sensitive_feature", "group", "count", "selection_rate", "accuracy",
-        "true_positive_rate", "false_positive_rate", "false_negative_rate",
+        "sensitive_feature",
+        "group",
+        "count",
+        "selection_rate",
+        "accuracy",
+        "true_positive_rate",
+        "false_positive_rate",
+        "false_negative_rate",
     ]
     rows = {row[1]: row for row in table.rows}
     assert rows["A"][:3] == ["group", "A", 4]
@@ -49,7 +55,9 @@ def test_disparities_equal_fairlearn_on_credit(credit_subject):
     for feature in ("sex", "age_group"):
         s = credit_subject.sensitive_test[feature]
         expected = {
-            "demographic_parity_difference": demographic_parity_difference(y, pred, sensitive_features=s),
+            "demographic_parity_difference": demographic_parity_difference(
+                y, pred, sensitive_features=s
+            ),
             "demographic_parity_ratio": demographic_parity_ratio(y, pred, sensitive_features=s),
             "equalized_odds_difference": equalized_odds_difference(y, pred, sensitive_features=s),
             "equalized_odds_ratio": equalized_odds_ratio(y, pred, sensitive_features=s),
@@ -68,7 +76,9 @@ def test_policy_judges_the_four_fifths_rule():
 def test_small_groups_are_flagged():
     section = fairness.run(fixed_prediction_subject(Y_TRUE, Y_PRED, GROUPS))
     assert sum("fewer than 30" in note for note in section.notes) == 2
-    roomy = fairness.run(fixed_prediction_subject(Y_TRUE, Y_PRED, GROUPS), FairnessSettings(min_group_size=4))
+    roomy = fairness.run(
+        fixed_prediction_subject(Y_TRUE, Y_PRED, GROUPS), FairnessSettings(min_group_size=4)
+    )
     assert not any("fewer than" in note for note in roomy.notes)
 
 
@@ -107,8 +117,14 @@ def test_without_sensitive_features_the_section_says_so(tiny_data):
 
 def test_disparities_from_rates_follow_fairlearn_definitions():
     rates = pd.DataFrame(
-        {"selection_rate": [0.0, 0.0], "true_positive_rate": [0.5, np.nan], "false_positive_rate": [0.2, 0.1]}
+        {
+            "selection_rate": [0.0, 0.0],
+            "true_positive_rate": [0.5, np.nan],
+            "false_positive_rate": [0.2, 0.1],
+        }
     )
     values = fairness.disparities(rates)
-    assert values["demographic_parity_ratio"] == 1.0 and values["demographic_parity_difference"] == 0.0
+    assert (
+        values["demographic_parity_ratio"] == 1.0 and values["demographic_parity_difference"] == 0.0
+    )
     assert values["equalized_odds_ratio"] == pytest.approx(0.5)

@@ -8,8 +8,17 @@ from audit.checks import _performance as performance
 from audit.history import EpochRecord, TrainingHistory
 
 METRIC_NAMES = {
-    "train_accuracy", "test_accuracy", "accuracy_gap", "test_roc_auc", "test_f1", "ece",
-    "train_balanced_accuracy", "test_balanced_accuracy", "train_roc_auc", "train_f1", "val_loss_rise",
+    "train_accuracy",
+    "test_accuracy",
+    "accuracy_gap",
+    "test_roc_auc",
+    "test_f1",
+    "ece",
+    "train_balanced_accuracy",
+    "test_balanced_accuracy",
+    "train_roc_auc",
+    "train_f1",
+    "val_loss_rise",
 }
 
 
@@ -27,7 +36,9 @@ def test_scores_equal_sklearn_on_the_same_predictions(credit_subject):
     y = credit_subject.y_test.numpy()
     pred = proba.argmax(axis=1)
     assert section.metric("test_accuracy").value == pytest.approx(accuracy_score(y, pred))
-    assert section.metric("test_balanced_accuracy").value == pytest.approx(balanced_accuracy_score(y, pred))
+    assert section.metric("test_balanced_accuracy").value == pytest.approx(
+        balanced_accuracy_score(y, pred)
+    )
     assert section.metric("test_roc_auc").value == pytest.approx(roc_auc_score(y, proba[:, 1]))
     assert section.metric("test_f1").value == pytest.approx(f1_score(y, pred))
     gap = section.metric("train_accuracy").value - section.metric("test_accuracy").value
@@ -54,7 +65,9 @@ def _history(val_losses, best_epoch):
 
 
 def test_val_loss_rise_measures_the_kept_epoch_against_the_minimum():
-    assert performance._val_loss_rise(_history([0.6, 0.5, 0.55, 0.75], best_epoch=4)) == pytest.approx(0.5)
+    assert performance._val_loss_rise(
+        _history([0.6, 0.5, 0.55, 0.75], best_epoch=4)
+    ) == pytest.approx(0.5)
     assert performance._val_loss_rise(_history([0.6, 0.5, 0.55, 0.75], best_epoch=2)) == 0.0
 
 
@@ -68,8 +81,12 @@ def test_overfitting_verdict_fails_on_a_memorising_model():
 
     torch.manual_seed(0)
     model = audit.models.MLP(8, 2, hidden=(128, 128), dropout=0.0)
-    result = fit(model, (X_train, y_train), (X_test, y_test), recipe=Recipe(epochs=150, lr=1e-2), seed=0)
-    subject = audit.Subject(result.model, (X_train, y_train), (X_test, y_test), history=result.history)
+    result = fit(
+        model, (X_train, y_train), (X_test, y_test), recipe=Recipe(epochs=150, lr=1e-2), seed=0
+    )
+    subject = audit.Subject(
+        result.model, (X_train, y_train), (X_test, y_test), history=result.history
+    )
     section = audit.run(subject, checks=["performance"]).section("performance")
     assert section.metric("train_accuracy").value == 1.0
     assert section.metric("accuracy_gap").verdict == "fail"

@@ -1,0 +1,136 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from audit.cli import app
+
+runner = CliRunner()
+BIN = Path(sys.executable).parent
+
+
+def _config(tmp_path: Path, text: str = "") -> Path:
+    path = tmp_path / "audit.yaml"
+    path.write_text("training:\n  epochs: 4\n" + text)
+    return path
+
+
+def test_domains_lists_credit_on_one_line():
+    result = runner.invoke(app, ["domains"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("credit  tabular") and "German credit" in lines[0]
+
+
+def test_run_writes_report_and_prints_its_path(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", "credit", "--out", str(out), "--config", str(_config(tmp_path))]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").is_file() and (out / "results.json").is_file()
+    assert str(out / "report.html") in result.stdout
+    assert "check performance" in result.output and "check fairness" in result.output
+    assert "trained credit: 4 epochs" in result.output
+    data = json.loads((out / "results.json").read_text())
+    assert data["manifest"]["config"]["training"]["epochs"] == 4
+    assert "train_seconds" in data["manifest"]["runtime"]
+
+
+def test_gate_exit_codes(tmp_path):
+    strict = _config(tmp_path, "policy:\n  thresholds:\n    test_accuracy: {fail: 0.999}\n")
+    args = ["run", "credit", "--out", str(tmp_path / "o"), "--config", str(strict)]
+    assert runner.invoke(app, [*args, "--fail-on", "fail"]).exit_code == 1
+    assert runner.invoke(app, [*args, "--fail-on", "never"]).exit_code == 0
+    assert runner.invoke(app, args).exit_code == 0  # no gate by default
+
+
+def test_lenient_policy_passes_a_warn_gate(tmp_path):
+    lenient = "".join(
+        f"    {name}: {{warn: {w}, fail: {w}}}\n"
+        for name, w in [
+            ("test_accuracy", 0.0),
+            ("test_balanced_accuracy", 0.0),
+            ("test_roc_auc", 0.0),
+            ("test_f1", 0.0),
+            ("accuracy_gap", 1.0),
+            ("val_loss_rise", 100.0),
+            ("ece", 1.0),
+            ("demographic_parity_ratio", 0.0),
+            ("demographic_parity_difference", 1.0),
+            ("equalized_odds_ratio", 0.0),
+            ("equalized_odds_difference", 1.0),
+        ]
+    )
+    config = _config(tmp_path, "policy:\n  thresholds:\n" + lenient)
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "credit",
+            "--out",
+            str(tmp_path / "o"),
+            "--config",
+            str(config),
+            "--fail-on",
+            "warn",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Overall verdict: PASS" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "mortgage", "--out", "x"],
+            "error: domain: expected one of ['credit'], got 'mortgage'.",
+        ),
+        (
+            ["run", "credit", "--out", "x", "--config", "/no/such.yaml"],
+            "error: config: cannot read",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.output.strip().startswith(message)
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_key_exits_2_naming_the_key(tmp_path):
+    config = _config(tmp_path, "fairness:\n  min_group_sise: 3\n")
+    result = runner.invoke(app, ["run", "credit", "--out", str(tmp_path), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "error: config: fairness.min_group_sise: Extra inputs are not permitted" in result.output
+
+
+def test_usage_errors_exit_2():
+    assert runner.invoke(app, ["run", "credit"]).exit_code == 2  # --out missing
+    assert (
+        runner.invoke(app, ["run", "credit", "--out", "x", "--fail-on", "sometimes"]).exit_code == 2
+    )
+    assert runner.invoke(app, ["run", "credit", "--out", "x", "--seed", "-1"]).exit_code == 2
+
+
+def test_console_script_is_installed_and_runs():
+    done = subprocess.run(
+        [str(BIN / "rai-audit"), "domains"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and done.stdout.startswith("credit")
+    bad = subprocess.run(
+        [str(BIN / "rai-audit"), "run", "nowhere", "--out", "x"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: domain: expected one of ['credit'], got 'nowhere'."
