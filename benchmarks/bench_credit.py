@@ -32,7 +32,9 @@ def end_to_end(runs: int) -> list[float]:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
-            subprocess.run([str(cli), "run", "credit", "--out", out], check=True, capture_output=True)
+            subprocess.run(
+                [str(cli), "run", "credit", "--out", out], check=True, capture_output=True
+            )
             times.append(time.perf_counter() - t0)
     return times
 
@@ -51,7 +53,10 @@ def fairness_overhead(repeats: int) -> dict[str, float]:
     def direct() -> None:
         for groups in columns:
             MetricFrame(
-                metrics=_fairness.GROUP_METRICS, y_true=y_true, y_pred=y_pred, sensitive_features=groups
+                metrics=_fairness.GROUP_METRICS,
+                y_true=y_true,
+                y_pred=y_pred,
+                sensitive_features=groups,
             )
 
     def check() -> None:
@@ -66,7 +71,11 @@ def fairness_overhead(repeats: int) -> dict[str, float]:
             fn()
             bucket.append(time.perf_counter() - t0)
     check_s, direct_s = statistics.median(ours), statistics.median(theirs)
-    return {"check_ms": check_s * 1e3, "metricframe_ms": direct_s * 1e3, "ratio": check_s / direct_s}
+    return {
+        "check_ms": check_s * 1e3,
+        "metricframe_ms": direct_s * 1e3,
+        "ratio": check_s / direct_s,
+    }
 
 
 def main() -> None:
