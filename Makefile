@@ -10,7 +10,7 @@ OUT    ?= reports/out/credit
 $(BIN)/rai-audit: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	# Pinned CPU torch first, so the package's torch range never pulls a CUDA build.
+	@# Pinned CPU torch first, so the package's torch range never pulls a CUDA build.
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@

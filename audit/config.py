@@ -16,6 +16,7 @@ from audit.errors import ConfigError
 
 __all__ = [
     "AuditConfig",
+    "DataSettings",
     "FairnessSettings",
     "PerformanceSettings",
     "TrainingConfig",
@@ -31,6 +32,7 @@ class ThresholdConfig(_Strict):
     warn: float | None = None
     fail: float | None = None
     higher_is_better: bool | None = None
+    band: tuple[float, float] | None = None
 
 
 class PolicyConfig(_Strict):
@@ -55,10 +57,35 @@ class PerformanceSettings(_Strict):
 
 
 class FairnessSettings(_Strict):
-    """Settings of the fairness check."""
+    """Settings of the fairness check.
+
+    ``max_categories``: a numeric sensitive column with more distinct values is cut
+    into ``bins`` quantile bins. ``reference_groups`` maps a sensitive feature to its
+    reference group (default: the largest group).
+    """
 
     min_group_size: int = Field(default=30, ge=1)
     on_degenerate_group: Literal["error", "warn"] = "error"
+    bins: int = Field(default=4, ge=2, le=20)
+    max_categories: int = Field(default=10, ge=2)
+    reference_groups: dict[str, str] = Field(default_factory=dict)
+    intersection: bool = True
+    n_bootstrap: int = Field(default=1000, ge=0, le=100_000)
+    ci_level: float = Field(default=0.95, gt=0, lt=1)
+    mitigation: bool = True
+    mitigation_max_rows: int = Field(default=200_000, ge=100)
+
+
+class DataSettings(_Strict):
+    """Settings of the data check.
+
+    ``max_categories``: a column with at most this many distinct values is treated
+    as categorical (shares per level) in the shift test; others get ``psi_bins``
+    quantile bins.
+    """
+
+    max_categories: int = Field(default=20, ge=2)
+    psi_bins: int = Field(default=10, ge=2, le=100)
 
 
 class AuditConfig(_Strict):
@@ -71,11 +98,12 @@ class AuditConfig(_Strict):
     """
 
     seed: int = Field(default=0, ge=0)
-    checks: list[Literal["performance", "fairness"]] | None = None
+    checks: list[Literal["data", "performance", "fairness"]] | None = None
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
     fairness: FairnessSettings = Field(default_factory=FairnessSettings)
+    data: DataSettings = Field(default_factory=DataSettings)
 
 
 def _format_errors(error: ValidationError) -> str:

@@ -7,7 +7,7 @@ add thresholds for new metric names (then ``higher_is_better`` is required).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from audit.results import Metric, Section, Threshold, worst_verdict
@@ -30,6 +30,31 @@ DEFAULT_THRESHOLDS: dict[str, Threshold] = {
     "demographic_parity_difference": Threshold(warn=0.10, fail=0.20, higher_is_better=False),
     "equalized_odds_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
     "equalized_odds_difference": Threshold(warn=0.10, fail=0.20, higher_is_better=False),
+    "equal_opportunity_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+    "equal_opportunity_difference": Threshold(warn=0.10, fail=0.20, higher_is_better=False),
+    "false_positive_rate_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+    "false_negative_rate_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+    # fairness: each group against the reference group, the four-fifths band (dalex)
+    **{
+        f"{rate}_vs_reference": Threshold(band=[0.8, 1.25])
+        for rate in (
+            "selection_rate",
+            "accuracy",
+            "precision",
+            "true_positive_rate",
+            "false_positive_rate",
+        )
+    },
+    # data
+    "min_group_share": Threshold(warn=0.05, fail=0.01, higher_is_better=True),
+    "representation_gap": Threshold(warn=0.05, fail=0.10, higher_is_better=False),
+    "base_rate_ratio": Threshold(warn=0.80, fail=None, higher_is_better=True),
+    "minority_class_share": Threshold(warn=0.20, fail=0.05, higher_is_better=True),
+    "max_missing_share": Threshold(warn=0.01, fail=0.20, higher_is_better=False),
+    "duplicate_share": Threshold(warn=0.01, fail=0.05, higher_is_better=False),
+    "train_test_overlap": Threshold(warn=0.0, fail=0.05, higher_is_better=False),
+    "max_abs_smd": Threshold(warn=0.10, fail=0.25, higher_is_better=False),
+    "max_psi": Threshold(warn=0.10, fail=0.25, higher_is_better=False),
 }
 
 
@@ -68,7 +93,9 @@ class Policy:
             base = DEFAULT_THRESHOLDS.get(name)
             direction = values.get("higher_is_better")
             if direction is None:
-                if base is None:
+                if base is None and values.get("band") is not None:
+                    direction = True
+                elif base is None:
                     from audit.errors import ConfigError
 
                     raise ConfigError(
@@ -76,10 +103,12 @@ class Policy:
                         f"for a metric with no default threshold, got none."
                     )
                 direction = base.higher_is_better
+            band = values.get("band", base.band if base else None)
             thresholds[name] = Threshold(
                 warn=values.get("warn", base.warn if base else None),
                 fail=values.get("fail", base.fail if base else None),
                 higher_is_better=bool(direction),
+                band=None if band is None else [float(band[0]), float(band[1])],
             )
         return cls(thresholds)
 
@@ -107,7 +136,4 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the thresholds as plain data, for the result's record."""
-        return {
-            name: {"warn": t.warn, "fail": t.fail, "higher_is_better": t.higher_is_better}
-            for name, t in sorted(self.thresholds.items())
-        }
+        return {name: asdict(t) for name, t in sorted(self.thresholds.items())}

@@ -58,16 +58,27 @@ class Threshold:
 
     ``higher_is_better`` says which way is good: a metric that is better high fails
     below ``fail`` and warns below ``warn``; one that is better low, the other way.
+    ``band`` (``[low, high]``) is a two-sided limit: a value outside it fails, as a
+    ratio outside the four-fifths band 0.8–1.25 does.
     """
 
-    warn: float | None
-    fail: float | None
-    higher_is_better: bool
+    warn: float | None = None
+    fail: float | None = None
+    higher_is_better: bool = True
+    band: list[float] | None = None
 
     def judge(self, value: float | None) -> str:
-        """Return the verdict for ``value``; ``"warn"`` when it is undefined."""
+        """Return the verdict for ``value``; ``"warn"`` when it is undefined.
+
+        Examples
+        --------
+        >>> Threshold(band=[0.8, 1.25]).judge(1.25), Threshold(band=[0.8, 1.25]).judge(1.26)
+        ('pass', 'fail')
+        """
         if value is None:
             return "warn"
+        if self.band is not None and not self.band[0] <= value <= self.band[1]:
+            return "fail"
         worse = (lambda a, b: a < b) if self.higher_is_better else (lambda a, b: a > b)
         if self.fail is not None and worse(value, self.fail):
             return "fail"

@@ -77,6 +77,9 @@ def build(
             "seed": seed,
             "dataset": "German credit (UCI Statlog), embedded",
             "feature_groups": data.feature_groups,
+            # original (unencoded) columns, row-aligned with the Subject's splits
+            "raw_train": data.raw_train.iloc[fit_idx].reset_index(drop=True),
+            "raw_test": data.raw_test,
             "validation_rows": len(val_idx),
         },
     )
