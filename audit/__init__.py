@@ -13,6 +13,7 @@ from audit.domains import list_domains, reference
 from audit.errors import AuditInputError, ConfigError
 from audit.history import EpochRecord, TrainingHistory
 from audit.policy import Policy
+from audit.predictions import audit_predictions
 from audit.results import AuditResult, Figure, Metric, Section, Table, Threshold
 from audit.runner import run
 from audit.subject import Subject
@@ -35,6 +36,7 @@ __all__ = [
     "TrainingConfig",
     "TrainingHistory",
     "__version__",
+    "audit_predictions",
     "list_domains",
     "load_config",
     "reference",

@@ -73,7 +73,8 @@ class FairnessSettings(_Strict):
     n_bootstrap: int = Field(default=1000, ge=0, le=100_000)
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     mitigation: bool = True
-    mitigation_max_rows: int = Field(default=200_000, ge=100)
+    mitigation_max_rows: int = Field(default=100_000, ge=100)
+    seed: int | None = Field(default=None, ge=0, description="default: the audit's seed")
 
 
 class DataSettings(_Strict):
@@ -81,11 +82,14 @@ class DataSettings(_Strict):
 
     ``max_categories``: a column with at most this many distinct values is treated
     as categorical (shares per level) in the shift test; others get ``psi_bins``
-    quantile bins.
+    quantile bins. A numeric sensitive feature with more than
+    ``sensitive_max_categories`` values is cut into ``sensitive_bins`` quantile bins.
     """
 
     max_categories: int = Field(default=20, ge=2)
     psi_bins: int = Field(default=10, ge=2, le=100)
+    sensitive_bins: int = Field(default=4, ge=2, le=20)
+    sensitive_max_categories: int = Field(default=10, ge=2)
 
 
 class AuditConfig(_Strict):

@@ -92,7 +92,8 @@ class Metric:
     """One number with its policy threshold and verdict.
 
     ``scope`` qualifies the metric, e.g. the sensitive feature a disparity is about;
-    ``key`` (``name`` or ``name[scope]``) is unique within a section.
+    ``key`` (``name`` or ``name[scope]``) is unique within a section. ``ci`` is an
+    optional confidence interval ``[low, high]``.
     """
 
     name: str
@@ -101,9 +102,12 @@ class Metric:
     threshold: Threshold | None = None
     scope: str | None = None
     description: str = ""
+    ci: list[float | None] | None = None
 
     def __post_init__(self) -> None:
         self.value = _clean_number(self.value)
+        if self.ci is not None:
+            self.ci = [_clean_number(self.ci[0]), _clean_number(self.ci[1])]
 
     @property
     def key(self) -> str:

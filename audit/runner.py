@@ -74,7 +74,7 @@ def run(
             on_stage(spec.name, "start", None)
         t0 = time.perf_counter()
         module = spec.load()
-        section = module.run(subject, getattr(config, spec.name))
+        section = module.run(subject, _settings_for(config, spec.name))
         policy.apply(section)
         if hasattr(module, "conclude"):
             module.conclude(section)
@@ -96,6 +96,14 @@ def run(
         policy=policy.to_dict(),
         manifest=manifest,
     )
+
+
+def _settings_for(config: AuditConfig, check: str) -> Any:
+    """The check's settings, with the audit's seed where the check takes one and has none."""
+    settings = getattr(config, check)
+    if "seed" in type(settings).model_fields and settings.seed is None:
+        settings = settings.model_copy(update={"seed": config.seed})
+    return settings
 
 
 def _subject_record(subject: Subject) -> dict[str, Any]:

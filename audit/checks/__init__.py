@@ -28,6 +28,7 @@ class CheckSpec:
 
 
 CHECKS: dict[str, CheckSpec] = {
+    "data": CheckSpec("data", "audit.checks._data", "Data"),
     "performance": CheckSpec(
         "performance", "audit.checks._performance", "Performance and generalization"
     ),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from audit.cli import _domains, _run
+from audit.cli import _domains, _predictions, _run
 
 __all__ = ["app", "main"]
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("run")(_run.run_command)
 app.command("domains")(_domains.domains_command)
+app.command("predictions")(_predictions.predictions_command)
 
 
 def main() -> None:

@@ -1,0 +1,78 @@
+"""``rai-audit predictions FILE.csv``: audit any system's predictions from a CSV file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from audit.cli._common import EXIT_GATE_FAILED, bad_input_exits, console
+from audit.cli._run import FailOn, gate_failed
+
+__all__ = ["predictions_command"]
+
+
+def predictions_command(
+    file: Annotated[Path, typer.Argument(help="CSV file, one row per decision.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html and results.json.")],
+    y_true: Annotated[str, typer.Option("--y-true", help="Column of true labels.")],
+    sensitive: Annotated[
+        list[str], typer.Option("--sensitive", help="Sensitive column (repeat for more).")
+    ],
+    y_pred: Annotated[
+        str | None, typer.Option("--y-pred", help="Column of predicted labels.")
+    ] = None,
+    y_score: Annotated[
+        str | None, typer.Option("--y-score", help="Column of scores P(positive).")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="Threshold on --y-score when --y-pred is absent.")
+    ] = 0.5,
+    positive_label: Annotated[
+        str | None,
+        typer.Option("--positive-label", help="Value of the labels that counts as positive."),
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML audit config.")] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Exit 1 when the overall verdict is this bad or worse."),
+    ] = FailOn.never,
+) -> None:
+    """Audit the predictions in FILE: data, performance and fairness sections."""
+    from audit.predictions import audit_predictions, read_predictions
+
+    with bad_input_exits():
+        t0 = time.perf_counter()
+        frame = read_predictions(file)
+        console.print(
+            f"✓ read {len(frame):,} rows from {file.name} in {time.perf_counter() - t0:.1f} s"
+        )
+        result = audit_predictions(
+            frame,
+            y_true=y_true,
+            y_pred=y_pred,
+            y_score=y_score,
+            threshold=threshold,
+            sensitive=sensitive,
+            positive_label=positive_label,
+            config=config,
+            name=file.stem,
+        )
+        for check, seconds in result.manifest["runtime"]["check_seconds"].items():
+            console.print(f"✓ check {check} in {seconds:.2f} s")
+        report = result.save(out)
+    for section in result.sections:
+        console.print(
+            f"  {section.verdict.upper():<5} {section.title}: {section.summary}",
+            markup=False,
+            soft_wrap=True,
+        )
+    console.print(f"Overall verdict: {result.verdict.upper()}")
+    typer.echo(str(report))
+    if gate_failed(result.verdict, fail_on):
+        console.print(
+            f"Policy gate failed: overall verdict {result.verdict!r} with --fail-on {fail_on.value}"
+        )
+        raise typer.Exit(EXIT_GATE_FAILED)

@@ -1,0 +1,296 @@
+"""Audit the predictions of any system (not only a PyTorch model) from a table.
+
+``audit_predictions(df, y_true=..., y_pred=... or y_score=..., sensitive=[...])``
+runs the data, performance and fairness sections on labels, predictions and
+sensitive features, and returns an :class:`~audit.results.AuditResult`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audit.config import AuditConfig, load_config
+from audit.errors import bad_input
+from audit.manifest import package_versions, peak_rss_mb
+from audit.policy import Policy
+from audit.results import AuditResult, Metric, Section, worst_verdict
+
+__all__ = ["audit_predictions", "read_predictions"]
+
+
+def read_predictions(path: str | Path) -> pd.DataFrame:
+    """Read a CSV file of predictions, with a named error when it cannot be read."""
+    path = Path(path)
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise bad_input(
+            "FILE", "a readable CSV file", f"{str(path)!r}, which does not exist"
+        ) from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise bad_input("FILE", "a readable CSV file", f"{str(path)!r}: {reason}") from None
+
+
+def audit_predictions(
+    df: pd.DataFrame,
+    *,
+    y_true: str,
+    y_pred: str | None = None,
+    y_score: str | None = None,
+    threshold: float = 0.5,
+    sensitive: Sequence[str],
+    positive_label: Any = None,
+    config: AuditConfig | Mapping[str, Any] | str | Path | None = None,
+    name: str = "predictions",
+) -> AuditResult:
+    """Audit a system's predictions: data, performance and fairness sections.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per decision.
+    y_true : str
+        Column of true labels: 0/1 (or booleans), or any two values with ``positive_label``.
+    y_pred, y_score : str, optional
+        Column of predicted labels (coded like ``y_true``), or of scores P(positive) in
+        [0, 1] thresholded at ``threshold``. At least one; with both, ``y_pred`` gives the
+        decisions and ``y_score`` the ranking (ROC AUC, calibration, mitigation).
+    threshold : float
+        Threshold on ``y_score`` when ``y_pred`` is not given.
+    sensitive : sequence of str
+        Sensitive feature columns (numeric ones with many values are binned).
+    positive_label : optional
+        The value of ``y_true`` (and ``y_pred``) that counts as positive.
+    config : AuditConfig, mapping or path, optional
+    name : str
+        Name shown in the report.
+
+    Returns
+    -------
+    AuditResult
+
+    Raises
+    ------
+    AuditInputError
+        Naming the column: missing, with missing values, or not binary.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"y": rng.integers(0, 2, 400), "score": rng.random(400),
+    ...                    "sex": rng.choice(["f", "m"], 400)})
+    >>> result = audit_predictions(df, y_true="y", y_score="score", sensitive=["sex"])
+    >>> [s.id for s in result.sections]
+    ['data', 'performance', 'fairness']
+    """
+    started = datetime.now(timezone.utc)
+    settings = load_config(config)
+    labels, decisions, scores, groups = _validate(
+        df,
+        y_true,
+        y_pred,
+        y_score,
+        threshold,
+        list(sensitive) if sensitive is not None else [],
+        positive_label,
+    )
+    from audit.checks._data import SplitData, data_section
+    from audit.fairness import fairness_section
+
+    used = {c for c in (y_true, y_pred, y_score) if c is not None}
+    features = df.drop(columns=sorted(used)).reset_index(drop=True)
+    policy = Policy.from_overrides(
+        {k: v.model_dump(exclude_none=True) for k, v in settings.policy.thresholds.items()}
+    )
+    timings: dict[str, float] = {}
+    sections: list[Section] = []
+    builders = {
+        "data": lambda: data_section(
+            {"all": SplitData(features, labels, groups)},
+            class_names=["negative", "positive"],
+            settings=settings.data,
+        ),
+        "performance": lambda: performance_section(
+            labels, decisions, scores, n_bins=settings.performance.calibration_bins
+        ),
+        "fairness": lambda: fairness_section(
+            labels,
+            decisions,
+            groups,
+            scores=scores,
+            positive_name=str(positive_label if positive_label is not None else 1),
+            settings=settings.fairness.model_copy(
+                update={"seed": settings.fairness.seed or settings.seed}
+            ),
+        ),
+    }
+    for check in settings.checks or list(builders):
+        t0 = time.perf_counter()
+        section = policy.apply(builders[check]())
+        if check == "fairness":
+            from audit.checks._fairness import conclude
+
+            conclude(section)
+        sections.append(section)
+        timings[check] = round(time.perf_counter() - t0, 4)
+    manifest = {
+        "versions": package_versions(),
+        "python": __import__("platform").python_version(),
+        "platform": __import__("platform").platform(terse=True),
+        "seed": settings.seed,
+        "config": settings.model_dump(mode="json"),
+        "model_sha256": None,
+        "data_sha256": _frame_sha256(df[sorted(used | set(groups.columns))]),
+        "torch_threads": None,
+        "runtime": {
+            "started_at": started.isoformat(timespec="seconds"),
+            "check_seconds": timings,
+            "peak_rss_mb": peak_rss_mb(),
+        },
+    }
+    subject = {
+        "name": name,
+        "modality": "predictions",
+        "model_class": "external system (predictions only)",
+        "n_parameters": None,
+        "n_train": None,
+        "n_test": len(labels),
+        "input_shape": [],
+        "n_classes": 2,
+        "class_names": [
+            "negative",
+            f"positive ({positive_label if positive_label is not None else 1})",
+        ],
+        "feature_names": [str(c) for c in features.columns],
+        "sensitive_features": list(groups.columns),
+        "metadata": {
+            "y_true": y_true,
+            "y_pred": y_pred,
+            "y_score": y_score,
+            "threshold": threshold,
+        },
+    }
+    return AuditResult(
+        subject=subject,
+        sections=sections,
+        verdict=worst_verdict([s.verdict for s in sections]),
+        policy=policy.to_dict(),
+        manifest=manifest,
+    )
+
+
+def performance_section(
+    y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None, *, n_bins: int = 10
+) -> Section:
+    """Accuracy, balanced accuracy, F1 and, with scores, ROC AUC and calibration of predictions."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+
+    from audit.checks._calibration import calibration
+
+    section = Section(id="performance", title="Performance")
+    values = {
+        "test_accuracy": float(accuracy_score(y_true, y_pred)),
+        "test_balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "test_f1": float(f1_score(y_true, y_pred, zero_division=0)),
+    }
+    if scores is not None and len(np.unique(y_true)) == 2:
+        values["test_roc_auc"] = float(roc_auc_score(y_true, scores))
+        proba = np.column_stack([1.0 - scores, scores])
+        values["ece"] = calibration(y_true, proba, n_bins=n_bins).ece
+    else:
+        section.notes.append("No scores: ROC AUC and calibration were not measured.")
+    for key, value in values.items():
+        section.metrics.append(
+            Metric(
+                key,
+                value,
+                description=f"{key.removeprefix('test_').replace('_', ' ')} of the predictions",
+            )
+        )
+    section.summary = f"Accuracy {values['test_accuracy']:.3f} on {len(y_true):,} predictions" + (
+        f", ROC AUC {values['test_roc_auc']:.3f}." if "test_roc_auc" in values else "."
+    )
+    return section
+
+
+def _validate(df, y_true, y_pred, y_score, threshold, sensitive, positive_label):
+    if not isinstance(df, pd.DataFrame) or len(df) == 0:
+        raise bad_input("df", "a non-empty pandas DataFrame", df)
+    if y_pred is None and y_score is None:
+        raise bad_input(
+            "y_pred / y_score", "at least one column of predictions or scores", "neither"
+        )
+    if not sensitive:
+        raise bad_input("sensitive", "at least one sensitive column", "none")
+    for argument, column in [("y_true", y_true), ("y_pred", y_pred), ("y_score", y_score)] + [
+        ("sensitive", c) for c in sensitive
+    ]:
+        if column is None:
+            continue
+        if column not in df.columns:
+            raise bad_input(
+                f"column {column!r} ({argument})",
+                "a column of the table",
+                f"none; columns are {list(map(str, df.columns))[:12]}",
+            )
+        missing = df[column].isna().to_numpy()
+        if missing.any():
+            raise bad_input(
+                f"column {column!r}",
+                "no missing values",
+                f"{int(missing.sum())} missing (first at row {int(np.argmax(missing))})",
+            )
+    labels = _binary(df[y_true], y_true, positive_label)
+    scores = None
+    if y_score is not None:
+        raw = pd.to_numeric(df[y_score], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isnan(raw).any() or raw.min() < 0 or raw.max() > 1:
+            raise bad_input(
+                f"column {y_score!r}",
+                "scores in [0, 1]",
+                f"values from {df[y_score].min()!r} to {df[y_score].max()!r}",
+            )
+        scores = raw
+    if y_pred is not None:
+        decisions = _binary(df[y_pred], y_pred, positive_label)
+    else:
+        if not 0.0 < float(threshold) < 1.0:
+            raise bad_input("threshold", "a number in (0, 1)", threshold)
+        decisions = (scores >= threshold).astype(np.int64)
+    return labels, decisions, scores, df[list(sensitive)].reset_index(drop=True)
+
+
+def _binary(values: pd.Series, column: str, positive_label: Any) -> np.ndarray:
+    if positive_label is not None:
+        hits = values.astype(str).to_numpy() == str(positive_label)
+        if not hits.any():
+            raise bad_input(
+                f"column {column!r}",
+                f"the positive label {positive_label!r} among its values",
+                f"values {sorted(map(str, values.unique()))[:6]}",
+            )
+        return hits.astype(np.int64)
+    unique = set(pd.unique(values).tolist())
+    if unique <= {0, 1} or unique <= {True, False}:
+        return values.astype(np.int64).to_numpy()
+    shown = sorted(map(str, unique))[:6]
+    raise bad_input(
+        f"column {column!r}", "binary labels 0/1 (or pass --positive-label)", f"values {shown}"
+    )
+
+
+def _frame_sha256(frame: pd.DataFrame) -> str:
+    import hashlib
+
+    return hashlib.sha256(
+        pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    ).hexdigest()
