@@ -75,6 +75,7 @@ def _environment(folder: str) -> jinja2.Environment:
     )
     env.filters["fmt"] = fmt
     env.filters["data_uri"] = data_uri
+    env.tests["endswith"] = lambda value, suffix: str(value).endswith(suffix)
     env.globals["verdict_icons"] = VERDICT_ICONS
     return env
 
