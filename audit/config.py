@@ -16,7 +16,9 @@ from audit.errors import ConfigError
 
 __all__ = [
     "AuditConfig",
+    "ComputeSettings",
     "DataSettings",
+    "ModelCard",
     "FairnessSettings",
     "PerformanceSettings",
     "TrainingConfig",
@@ -92,6 +94,32 @@ class DataSettings(_Strict):
     sensitive_max_categories: int = Field(default=10, ge=2)
 
 
+class ComputeSettings(_Strict):
+    """Settings of the compute check: the assumptions of the energy estimate.
+
+    Energy = training time x ``power_watts`` x ``pue``; emissions = energy x
+    ``grid_gco2_per_kwh``. The defaults describe a small CPU server; set your own.
+    """
+
+    power_watts: float = Field(default=65.0, gt=0, description="average power draw while training")
+    pue: float = Field(default=1.0, ge=1.0, description="data-centre power usage effectiveness")
+    grid_gco2_per_kwh: float = Field(default=400.0, ge=0, description="grid carbon intensity")
+    inference_batch: int = Field(default=256, ge=1)
+    inference_repeats: int = Field(default=5, ge=1)
+
+
+class ModelCard(_Strict):
+    """Model card fields for the report (all optional free text)."""
+
+    name: str | None = None
+    version: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    intended_use: str | None = None
+    out_of_scope_uses: list[str] = Field(default_factory=list)
+    limitations: list[str] = Field(default_factory=list)
+    training_data: str | None = None
+
+
 class AuditConfig(_Strict):
     """The whole audit configuration; every field has a default.
 
@@ -102,12 +130,18 @@ class AuditConfig(_Strict):
     """
 
     seed: int = Field(default=0, ge=0)
-    checks: list[Literal["data", "performance", "fairness"]] | None = None
+    domain: str | None = Field(default=None, description="reference domain to audit")
+    subject: str | None = Field(
+        default=None, description="entry point 'module:function' returning an audit.Subject"
+    )
+    checks: list[Literal["data", "performance", "fairness", "compute"]] | None = None
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
     fairness: FairnessSettings = Field(default_factory=FairnessSettings)
     data: DataSettings = Field(default_factory=DataSettings)
+    compute: ComputeSettings = Field(default_factory=ComputeSettings)
+    model_card: ModelCard = Field(default_factory=ModelCard)
 
 
 def _format_errors(error: ValidationError) -> str:

@@ -31,6 +31,8 @@ class TrainingHistory:
     best_epoch: int | None = None
     stopped_early: bool = False
     recipe: dict[str, Any] = field(default_factory=dict)
+    #: wall time of the fit loop in seconds (a time field: it differs between runs)
+    seconds: float | None = field(default=None, compare=False)
 
     @property
     def has_validation(self) -> bool:

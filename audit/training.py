@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -98,6 +99,7 @@ def fit(
     loss_fn = nn.CrossEntropyLoss()
     history = TrainingHistory(recipe={**asdict(recipe), "seed": seed, "optimizer": "Adam"})
     best_loss, best_state, stale = float("inf"), None, 0
+    started = time.perf_counter()
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -130,6 +132,7 @@ def fit(
                     if stale >= recipe.patience:
                         history.stopped_early = True
                         break
+    history.seconds = round(time.perf_counter() - started, 4)
     if best_state is not None:
         model.load_state_dict(best_state)
     else:
