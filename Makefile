@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 OUT    ?= reports/out/credit
 
-.PHONY: audit test lint venv clean bench
+.PHONY: audit test lint venv clean bench browser
 
 $(BIN)/rai-audit: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,29 @@ audit: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint
+test: venv lint browser
 	$(BIN)/python -m pytest -q
+
+# Chromium and chromedriver for the browser and PDF tests (tests/report): installed with
+# apt when CI=true and missing; never fails the build, as those tests skip with a reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	  echo "browser: using $$(command -v chromium) and $$(command -v chromedriver)"; \
+	elif [ "$(CI)" != "true" ]; then \
+	  echo "browser: chromium or chromedriver missing; the browser and PDF tests will skip" \
+	    "(install Debian's chromium and chromium-driver, or run with CI=true)"; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo="sudo -n"; fi; \
+	  if command -v apt-get >/dev/null 2>&1 \
+	    && $$sudo apt-get update -qq \
+	    && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	    && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	    echo "browser: installed chromium and chromium-driver"; \
+	  else \
+	    echo "browser: could not install chromium and chromium-driver with apt-get" \
+	      "(no apt-get, no root, or no network); the browser and PDF tests will skip"; \
+	  fi; \
+	fi
 
 bench: venv
 	$(BIN)/python benchmarks/bench_credit.py

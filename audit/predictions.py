@@ -111,7 +111,7 @@ def audit_predictions(
     policy = Policy.from_overrides(
         {k: v.model_dump(exclude_none=True) for k, v in settings.policy.thresholds.items()}
     )
-    timings: dict[str, float] = {}
+    stages: dict[str, dict[str, float]] = {}
     sections: list[Section] = []
     builders = {
         "data": lambda: data_section(
@@ -141,7 +141,10 @@ def audit_predictions(
 
             conclude(section)
         sections.append(section)
-        timings[check] = round(time.perf_counter() - t0, 4)
+        stages[check] = {
+            "seconds": round(time.perf_counter() - t0, 4),
+            "peak_rss_mb": peak_rss_mb(),
+        }
     manifest = {
         "versions": package_versions(),
         "python": __import__("platform").python_version(),
@@ -153,7 +156,7 @@ def audit_predictions(
         "torch_threads": None,
         "runtime": {
             "started_at": started.isoformat(timespec="seconds"),
-            "check_seconds": timings,
+            "stages": stages,
             "peak_rss_mb": peak_rss_mb(),
         },
     }
@@ -179,12 +182,17 @@ def audit_predictions(
             "threshold": threshold,
         },
     }
+    from audit.compliance import compliance_rows
+    from audit.runner import model_card
+
     return AuditResult(
         subject=subject,
         sections=sections,
         verdict=worst_verdict([s.verdict for s in sections]),
         policy=policy.to_dict(),
         manifest=manifest,
+        model_card=model_card(settings, name=name, training_data=None),
+        compliance=compliance_rows(sections),
     )
 
 

@@ -21,12 +21,21 @@ __all__ = [
     "Table",
     "Threshold",
     "Verdict",
+    "results_schema",
     "worst_verdict",
 ]
 
 Verdict = Literal["pass", "warn", "fail", "info"]
 VERDICTS: tuple[str, ...] = ("info", "pass", "warn", "fail")  # in order of severity
 SCHEMA_VERSION = 1
+
+
+def results_schema() -> dict[str, Any]:
+    """The JSON Schema of ``results.json``, as shipped with the package."""
+    from importlib import resources
+
+    text = resources.files("audit").joinpath("results.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 def worst_verdict(verdicts: list[str] | tuple[str, ...]) -> str:
@@ -196,6 +205,17 @@ class Section:
         known = ", ".join(m.key for m in self.metrics) or "none"
         raise KeyError(f"section {self.id!r} has no metric {key!r}; it has: {known}")
 
+    def key_metric(self) -> Metric | None:
+        """The figure behind the verdict: the first metric with the section's worst verdict.
+
+        Without judged metrics, the first metric (``None`` when there is none).
+        """
+        judged = [m for m in self.metrics if m.verdict != "info"]
+        if not judged:
+            return self.metrics[0] if self.metrics else None
+        worst = worst_verdict([m.verdict for m in judged])
+        return next(m for m in judged if m.verdict == worst)
+
     def table(self, table_id: str) -> Table:
         """Return the table with id ``table_id``."""
         for table in self.tables:
@@ -218,7 +238,9 @@ class AuditResult:
 
     ``manifest`` records how the result was made (versions, seed, config, model
     hash); its ``runtime`` entry holds the fields that record time and memory,
-    the only ones that differ between two runs with the same seed.
+    the only ones that differ between two runs with the same seed (with the
+    compute section's timings). ``model_card`` comes from the config;
+    ``compliance`` maps the sections' evidence to regulatory provisions.
     """
 
     subject: dict[str, Any]
@@ -226,6 +248,8 @@ class AuditResult:
     verdict: str = "info"
     policy: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
+    model_card: dict[str, Any] = field(default_factory=dict)
+    compliance: list[dict[str, Any]] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     def section(self, section_id: str) -> Section:
@@ -263,6 +287,15 @@ class AuditResult:
     def load(cls, path: str | Path) -> AuditResult:
         """Read a ``results.json`` file."""
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+    def validate(self) -> None:
+        """Check this result against the published JSON Schema (needs ``jsonschema``).
+
+        Raises ``jsonschema.ValidationError`` naming the path of the first problem.
+        """
+        import jsonschema
+
+        jsonschema.validate(json.loads(self.to_json()), results_schema())
 
     def save(self, out_dir: str | Path) -> Path:
         """Write ``report.html`` and ``results.json`` into ``out_dir`` atomically.

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.checks import CHECKS, get_check
+from audit.compliance import compliance_rows
 from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
 from audit.manifest import build_manifest, peak_rss_mb
@@ -67,7 +68,7 @@ def run(
     )
 
     started = datetime.now(timezone.utc)
-    timings: dict[str, float] = {}
+    stages: dict[str, dict[str, float]] = {}
     sections = []
     for spec in specs:
         if on_stage is not None:
@@ -78,15 +79,20 @@ def run(
         policy.apply(section)
         if hasattr(module, "conclude"):
             module.conclude(section)
-        timings[spec.name] = round(time.perf_counter() - t0, 4)
+        stages[spec.name] = {
+            "seconds": round(time.perf_counter() - t0, 4),
+            "peak_rss_mb": peak_rss_mb(),
+        }
         sections.append(section)
         if on_stage is not None:
-            on_stage(spec.name, "done", timings[spec.name])
+            on_stage(spec.name, "done", stages[spec.name]["seconds"])
 
     manifest = build_manifest(subject, config)
+    if subject.history is not None and subject.history.seconds is not None:
+        stages = {"train": {"seconds": subject.history.seconds, "peak_rss_mb": None}, **stages}
     manifest["runtime"] = {
         "started_at": started.isoformat(timespec="seconds"),
-        "check_seconds": timings,
+        "stages": stages,
         "peak_rss_mb": peak_rss_mb(),
     }
     return AuditResult(
@@ -95,7 +101,21 @@ def run(
         verdict=worst_verdict([s.verdict for s in sections]),
         policy=policy.to_dict(),
         manifest=manifest,
+        model_card=model_card(
+            config, name=subject.name, training_data=subject.metadata.get("dataset")
+        ),
+        compliance=compliance_rows(sections),
     )
+
+
+def model_card(
+    config: AuditConfig, *, name: str, training_data: str | None = None
+) -> dict[str, Any]:
+    """The model card of the config, with the subject's name and data as defaults."""
+    card = config.model_card.model_dump()
+    card["name"] = card["name"] or name
+    card["training_data"] = card["training_data"] or training_data
+    return card
 
 
 def _settings_for(config: AuditConfig, check: str) -> Any:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import audit
+from audit.checks._compute import TIME_METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def _without_runtime(data: dict) -> dict:
     data = copy.deepcopy(data)
     data["manifest"].pop("runtime")
+    for section in data["sections"]:
+        if section["id"] == "compute":
+            for metric in section["metrics"]:
+                if metric["name"] in TIME_METRICS:
+                    metric.pop("value")
     return data
 
 
@@ -25,6 +31,8 @@ def test_same_seed_gives_identical_results_json(tmp_path):
         paths.append(tmp_path / attempt / "results.json")
     first, second = (json.loads(p.read_text()) for p in paths)
     assert first["manifest"]["runtime"] != {}  # the time fields exist, and only they may differ
+    compute = next(s for s in first["sections"] if s["id"] == "compute")
+    assert TIME_METRICS.issubset(m["name"] for m in compute["metrics"])  # so do the compute times
     assert _without_runtime(first) == _without_runtime(second)
     assert first["manifest"]["model_sha256"] == second["manifest"]["model_sha256"]
 

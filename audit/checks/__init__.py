@@ -33,6 +33,7 @@ CHECKS: dict[str, CheckSpec] = {
         "performance", "audit.checks._performance", "Performance and generalization"
     ),
     "fairness": CheckSpec("fairness", "audit.checks._fairness", "Fairness"),
+    "compute": CheckSpec("compute", "audit.checks._compute", "Compute"),
 }
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from audit.errors import AuditInputError
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_GATE_FAILED", "EXIT_OK", "bad_input_exits", "console"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_GATE_FAILED",
+    "EXIT_OK",
+    "bad_input_exits",
+    "console",
+    "print_verdicts",
+    "save_outputs",
+]
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -26,3 +36,25 @@ def bad_input_exits() -> Iterator[None]:
     except AuditInputError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def save_outputs(result, out: Path, *, pdf: bool = False) -> Path:
+    """Write report.html and results.json (and report.pdf with ``pdf``); return the HTML path."""
+    started = time.perf_counter()
+    report = result.save(out)
+    console.print(f"✓ wrote report in {time.perf_counter() - started:.2f} s")
+    if pdf:
+        from audit.report._pdf import write_pdf
+
+        started = time.perf_counter()
+        engine = write_pdf(report, Path(out) / "report.pdf")
+        console.print(f"✓ wrote report.pdf with {engine} in {time.perf_counter() - started:.1f} s")
+    return report
+
+
+def print_verdicts(result) -> None:
+    """One line per section and the overall verdict, on stderr."""
+    for section in result.sections:
+        line = f"  {section.verdict.upper():<5} {section.title}: {section.summary}"
+        console.print(line, markup=False, soft_wrap=True)
+    console.print(f"Overall verdict: {result.verdict.upper()}")

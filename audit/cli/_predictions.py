@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from audit.cli._common import EXIT_GATE_FAILED, bad_input_exits, console
+from audit.cli._common import (
+    EXIT_GATE_FAILED,
+    bad_input_exits,
+    console,
+    print_verdicts,
+    save_outputs,
+)
 from audit.cli._run import FailOn, gate_failed
 
 __all__ = ["predictions_command"]
@@ -39,6 +45,7 @@ def predictions_command(
         FailOn,
         typer.Option("--fail-on", help="Exit 1 when the overall verdict is this bad or worse."),
     ] = FailOn.never,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")] = False,
 ) -> None:
     """Audit the predictions in FILE: data, performance and fairness sections."""
     from audit.predictions import audit_predictions, read_predictions
@@ -60,16 +67,10 @@ def predictions_command(
             config=config,
             name=file.stem,
         )
-        for check, seconds in result.manifest["runtime"]["check_seconds"].items():
-            console.print(f"✓ check {check} in {seconds:.2f} s")
-        report = result.save(out)
-    for section in result.sections:
-        console.print(
-            f"  {section.verdict.upper():<5} {section.title}: {section.summary}",
-            markup=False,
-            soft_wrap=True,
-        )
-    console.print(f"Overall verdict: {result.verdict.upper()}")
+        for check, stage in result.manifest["runtime"]["stages"].items():
+            console.print(f"✓ check {check} in {stage['seconds']:.2f} s")
+        report = save_outputs(result, out, pdf=pdf)
+    print_verdicts(result)
     typer.echo(str(report))
     if gate_failed(result.verdict, fail_on):
         console.print(

@@ -1,4 +1,4 @@
-"""``rai-audit run DOMAIN``: train a reference domain, audit it, write the report."""
+"""``rai-audit run [DOMAIN]``: build or train the subject, audit it, write the report."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from audit.cli._common import EXIT_GATE_FAILED, bad_input_exits, console
+from audit.cli._common import (
+    EXIT_GATE_FAILED,
+    bad_input_exits,
+    console,
+    print_verdicts,
+    save_outputs,
+)
 from audit.results import VERDICTS
 
-__all__ = ["FailOn", "run_command"]
+__all__ = ["FailOn", "gate_failed", "run_command"]
 
 
 class FailOn(str, enum.Enum):
@@ -30,42 +36,52 @@ def gate_failed(verdict: str, fail_on: FailOn) -> bool:
 
 
 def run_command(
-    domain: Annotated[
-        str, typer.Argument(help="Reference domain; `rai-audit domains` lists them.")
-    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for report.html and results.json.")],
+    domain: Annotated[
+        str | None,
+        typer.Argument(
+            help="Reference domain (`rai-audit domains`); or set domain/subject in --config."
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (overrides the config's).", min=0)] = None,
-    config: Annotated[Path | None, typer.Option(help="YAML audit config.")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML audit config (`rai-audit init` writes one).")
+    ] = None,
     fail_on: Annotated[
         FailOn,
         typer.Option("--fail-on", help="Exit 1 when the overall verdict is this bad or worse."),
     ] = FailOn.never,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write report.pdf (Chromium or weasyprint).")
+    ] = False,
 ) -> None:
-    """Train DOMAIN's reference model, audit it and write an HTML report."""
+    """Audit a reference domain, or your own model from the config, and write the report."""
     import audit
     from audit.config import load_config
-    from audit.domains import get_domain
+    from audit.errors import bad_input
 
     with bad_input_exits():
         settings = load_config(config)
         if seed is not None:
             settings = settings.model_copy(update={"seed": seed})
-        spec = get_domain(domain)
-        timings: dict[str, float] = {}
-
-        t0 = time.perf_counter()
-        with _progress() as progress:
-            task = progress.add_task(f"train {spec.name} ({spec.model_family})", total=None)
-
-            def on_epoch(record) -> None:
-                progress.update(task, completed=record.epoch)
-
-            subject = audit.reference(
-                domain, seed=settings.seed, training=settings.training, on_epoch=on_epoch
+        chosen = domain or (None if settings.subject else settings.domain)
+        if chosen is None and settings.subject is None:
+            raise bad_input(
+                "DOMAIN", "a reference domain, or 'domain' or 'subject' in --config", "none"
             )
-        timings["train"] = round(time.perf_counter() - t0, 4)
-        epochs = len(subject.history.records) if subject.history else 0
-        console.print(f"✓ trained {spec.name}: {epochs} epochs in {timings['train']:.1f} s")
+        t0 = time.perf_counter()
+        if chosen is not None:
+            subject = _train_domain(chosen, settings)
+        else:
+            from audit.entrypoints import load_subject
+
+            search = [Path.cwd()] + ([config.parent] if config is not None else [])
+            subject = load_subject(settings.subject, seed=settings.seed, search=search)
+            console.print(
+                f"✓ built {subject.name} from {settings.subject} "
+                f"in {time.perf_counter() - t0:.1f} s"
+            )
+        build_seconds = round(time.perf_counter() - t0, 4)
 
         def on_stage(name: str, status: str, seconds: float | None) -> None:
             if status == "start":
@@ -74,24 +90,39 @@ def run_command(
                 console.print(f"✓ check {name} in {seconds:.2f} s")
 
         result = audit.run(subject, config=settings, on_stage=on_stage)
-        result.manifest["runtime"]["train_seconds"] = timings["train"]
-        t1 = time.perf_counter()
-        report = result.save(out)
-        console.print(f"✓ wrote report in {time.perf_counter() - t1:.2f} s")
+        result.manifest["runtime"]["stages"]["build"] = {
+            "seconds": build_seconds,
+            "peak_rss_mb": None,
+        }
+        report = save_outputs(result, out, pdf=pdf)
 
-    for section in result.sections:
-        console.print(
-            f"  {section.verdict.upper():<5} {section.title}: {section.summary}",
-            markup=False,
-            soft_wrap=True,
-        )
-    console.print(f"Overall verdict: {result.verdict.upper()}")
+    print_verdicts(result)
     typer.echo(str(report))
     if gate_failed(result.verdict, fail_on):
         console.print(
             f"Policy gate failed: overall verdict {result.verdict!r} with --fail-on {fail_on.value}"
         )
         raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def _train_domain(domain: str, settings):
+    import audit
+    from audit.domains import get_domain
+
+    spec = get_domain(domain)
+    t0 = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task(f"train {spec.name} ({spec.model_family})", total=None)
+
+        def on_epoch(record) -> None:
+            progress.update(task, completed=record.epoch)
+
+        subject = audit.reference(
+            domain, seed=settings.seed, training=settings.training, on_epoch=on_epoch
+        )
+    epochs = len(subject.history.records) if subject.history else 0
+    console.print(f"✓ trained {spec.name}: {epochs} epochs in {time.perf_counter() - t0:.1f} s")
+    return subject
 
 
 def _progress() -> Progress:

@@ -14,7 +14,7 @@ import jinja2
 from audit.report._write import atomic_write_text
 from audit.results import AuditResult
 
-__all__ = ["render_fragment", "render_html", "save_result", "template_dir"]
+__all__ = ["render_comparison", "render_fragment", "render_html", "save_result", "template_dir"]
 
 _SOURCE_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
 VERDICT_ICONS = {"pass": "✓", "warn": "!", "fail": "✗", "info": "i"}
@@ -48,6 +48,8 @@ def fmt(value: Any, digits: int = 3) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return "—"
+        if value.is_integer() and abs(value) >= 100:  # counts stored as floats (parameters, FLOPs)
+            return f"{int(value):,}"
         if value != 0 and abs(value) < 10 ** (-digits):
             return f"{value:.{digits}g}"
         return f"{value:.{digits}f}"
@@ -100,6 +102,12 @@ def render_html(result: AuditResult) -> str:
 def render_fragment(result: AuditResult) -> str:
     """Return the report as an HTML fragment with scoped styles, for notebooks."""
     return _render("fragment.html.j2", result)
+
+
+def render_comparison(comparison: Any) -> str:
+    """Return the HTML page of a :class:`~audit.compare.Comparison`."""
+    env = _environment(str(template_dir()))
+    return env.get_template("compare.html.j2").render(comparison=comparison)
 
 
 def save_result(result: AuditResult, out_dir: str | Path) -> Path:

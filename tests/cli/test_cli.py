@@ -38,7 +38,9 @@ def test_run_writes_report_and_prints_its_path(tmp_path):
     assert "trained credit: 4 epochs" in result.output
     data = json.loads((out / "results.json").read_text())
     assert data["manifest"]["config"]["training"]["epochs"] == 4
-    assert "train_seconds" in data["manifest"]["runtime"]
+    assert {"train", "build", "data", "performance", "fairness"} <= set(
+        data["manifest"]["runtime"]["stages"]
+    )
 
 
 def test_gate_exit_codes(tmp_path):
