@@ -13,11 +13,14 @@ from audit.errors import bad_input
 __all__ = ["as_features", "as_labels", "as_sensitive"]
 
 
-def as_features(value: Any, argument: str) -> tuple[torch.Tensor, list[str] | None]:
+def as_features(
+    value: Any, argument: str, *, integer: bool = False
+) -> tuple[torch.Tensor, list[str] | None]:
     """Return ``value`` as a float32 tensor (and DataFrame column names, if any).
 
-    Raises a named error for an unsupported type, non-numeric columns, no rows,
-    or NaN / infinite values.
+    With ``integer`` (token ids of text models), an int64 tensor of non-negative
+    integers instead. Raises a named error for an unsupported type, non-numeric
+    columns, no rows, or NaN / infinite values.
     """
     names: list[str] | None = None
     if isinstance(value, pd.DataFrame):
@@ -45,6 +48,8 @@ def as_features(value: Any, argument: str) -> tuple[torch.Tensor, list[str] | No
     tensor = torch.as_tensor(array)
     if tensor.is_complex():
         raise bad_input(argument, "real numbers", tensor)
+    if integer:
+        return _as_token_ids(tensor, argument), names
     tensor = tensor.to(torch.float32)
     if tensor.ndim < 2 or tensor.shape[0] == 0:
         raise bad_input(
@@ -59,6 +64,16 @@ def as_features(value: Any, argument: str) -> tuple[torch.Tensor, list[str] | No
             f"{int((~finite).sum())} non-finite value(s), first in row {int(bad_rows[0])}",
         )
     return tensor.contiguous(), names
+
+
+def _as_token_ids(tensor: torch.Tensor, argument: str) -> torch.Tensor:
+    if tensor.is_floating_point() or tensor.dtype == torch.bool:
+        raise bad_input(argument, "integer token ids (an integer array) for text", tensor)
+    if tensor.ndim < 2 or tensor.shape[0] == 0:
+        raise bad_input(argument, "token ids of shape (rows, sequence length)", tensor)
+    if int(tensor.min()) < 0:
+        raise bad_input(argument, "non-negative token ids", f"a minimum of {int(tensor.min())}")
+    return tensor.to(torch.int64).contiguous()
 
 
 def as_labels(value: Any, argument: str, *, n_rows: int) -> torch.Tensor:

@@ -31,6 +31,8 @@ class Subject:
         Features (tensor, ndarray or numeric DataFrame, rows first) and integer
         class labels ``0..C-1``.
     modality : {"tabular", "image", "sequence", "text"}
+        For ``"text"``, X holds integer token ids ``(rows, sequence length)`` and
+        stays int64; other modalities are converted to float32.
     feature_names, class_names : list of str, optional
         Default: the DataFrame's columns / ``"class 0"``, ``"class 1"``, ...
     sensitive_train, sensitive_test : DataFrame or Series, optional
@@ -40,7 +42,13 @@ class Subject:
     name : str, optional
         A name for the report; default: the model's class name.
     metadata : dict, optional
-        Anything more an audit may use (feature groups, raw values, layers).
+        Anything more an audit may use. Keys the audits read, when present:
+        ``raw_train`` / ``raw_test`` (original columns, DataFrames), ``feature_groups``,
+        ``input_shape``, ``channel_names``, ``vocabulary`` (token strings by id),
+        ``pad_id``, ``gradcam_layer`` (the last convolutional block, a module),
+        ``embedding_layer`` (a module), ``attention`` (a callable ``X -> tensor`` of
+        shape ``(rows, layers, heads, L, L)``), ``ground_truth_test`` (per-row 0/1
+        masks of the inputs that carry the signal, shaped like X), ``dataset``.
 
     Raises
     ------
@@ -77,8 +85,9 @@ class Subject:
             raise bad_input("modality", f"one of {list(MODALITIES)}", repr(modality))
         self.model = model
         self.modality: str = modality
-        self.X_train, self.y_train, train_names, train_index = _split("train", train)
-        self.X_test, self.y_test, test_names, test_index = _split("test", test)
+        integer = modality == "text"  # token ids stay integers
+        self.X_train, self.y_train, train_names, train_index = _split("train", train, integer)
+        self.X_test, self.y_test, test_names, test_index = _split("test", test, integer)
         if self.X_train.shape[1:] != self.X_test.shape[1:]:
             raise bad_input(
                 "test[0] (X)",
@@ -208,12 +217,12 @@ def predict_proba(
 
 
 def _split(
-    argument: str, value: Any
+    argument: str, value: Any, integer: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor, list[str] | None, pd.Index | None]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise bad_input(argument, "a tuple (X, y)", value)
     X_value, y_value = value
-    X, names = as_features(X_value, f"{argument}[0] (X)")
+    X, names = as_features(X_value, f"{argument}[0] (X)", integer=integer)
     y = as_labels(y_value, f"{argument}[1] (y)", n_rows=X.shape[0])
     index = X_value.index if isinstance(X_value, pd.DataFrame) else None
     return X, y, names, index
