@@ -70,3 +70,13 @@ register(
         variants=("default", "overfit", "biased"),
     )
 )
+register(
+    DomainSpec(
+        name="adult",
+        module="audit.domains._adult",
+        summary="UCI Adult census income (online: downloads on first use), feed-forward network; "
+        "sensitive: sex, race",
+        modality="tabular",
+        model_family="feed-forward network (MLP)",
+    )
+)

@@ -1,30 +1,33 @@
-"""Credit domain: a feed-forward network deciding credit risk on the German credit data."""
+"""Credit domain: a feed-forward network deciding credit risk on the German credit data.
+
+Variants: ``default``; ``overfit`` (80 training rows, a wide network without
+regularisation, 200 epochs, no early stopping); ``biased`` (trained on labels where
+many women's good risks were recorded as bad, so the model leans on sex; tested on
+the true labels).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
+import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 
 from audit.config import TrainingConfig
 from audit.datasets import german_credit
+from audit.domains._common import recipe_with, seeded_model, train, validation_split
 from audit.models import MLP
 from audit.subject import Subject
-from audit.training import Recipe, fit
+from audit.training import Recipe
 
-__all__ = ["DEFAULT_RECIPE", "build"]
+__all__ = ["BIAS_FLIP_SHARE", "DEFAULT_RECIPE", "OVERFIT_RECIPE", "build"]
 
 DEFAULT_RECIPE = Recipe(epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4, patience=15)
+OVERFIT_RECIPE = Recipe(epochs=200, batch_size=16, lr=1e-3, weight_decay=0.0, patience=None)
 VALIDATION_SHARE = 0.2
-
-
-def recipe_with(training: TrainingConfig, base: Recipe | None = None) -> Recipe:
-    """Return ``base`` (default: :data:`DEFAULT_RECIPE`) with the fields ``training`` sets."""
-    base = base or DEFAULT_RECIPE
-    overrides = {k: v for k, v in training.model_dump().items() if v is not None}
-    return replace(base, **overrides)
+OVERFIT_ROWS = 80
+#: Share of the women's good-risk training labels recorded as bad in the ``biased`` variant.
+BIAS_FLIP_SHARE = 0.6
 
 
 def build(
@@ -34,40 +37,46 @@ def build(
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
 ) -> Subject:
-    """Train the credit model for ``seed`` and wrap it in a Subject.
+    """Train the credit model for ``seed`` and ``variant`` and wrap it in a Subject.
 
     A stratified 20% of the training split is held out for validation (the
     learning curve and early stopping); the Subject's train split is the rest.
     """
     data = german_credit(seed)
-    fit_idx, val_idx = train_test_split(
-        range(len(data.y_train)),
-        test_size=VALIDATION_SHARE,
-        random_state=seed,
-        stratify=data.y_train,
+    labels = data.y_train.to_numpy()
+    fit_rows, val_rows = validation_split(labels, share=VALIDATION_SHARE, seed=seed)
+    if variant == "overfit":
+        keep = np.random.default_rng(seed).permutation(len(fit_rows))[:OVERFIT_ROWS]
+        fit_rows = np.sort(fit_rows[keep])
+    if variant == "biased":
+        labels = labels.copy()
+        rng = np.random.default_rng(seed)
+        women = (data.sensitive_train["sex"].to_numpy() == "female") & (labels == 1)
+        labels[women & (rng.random(len(labels)) < BIAS_FLIP_SHARE)] = 0
+    X = torch.tensor(data.X_train.to_numpy())
+    y = torch.tensor(labels)
+    base = OVERFIT_RECIPE if variant == "overfit" else DEFAULT_RECIPE
+    hidden, dropout = ((256, 256), 0.0) if variant == "overfit" else ((32, 16), 0.1)
+    model = seeded_model(
+        lambda: MLP(len(data.feature_names), 2, hidden=hidden, dropout=dropout), seed
     )
-    X_all = torch.tensor(data.X_train.to_numpy())
-    y_all = torch.tensor(data.y_train.to_numpy())
-    fit_rows, val_rows = torch.as_tensor(fit_idx), torch.as_tensor(val_idx)
-
-    with torch.random.fork_rng(devices=[]):  # seeded weights, caller's RNG untouched
-        torch.manual_seed(seed)
-        model = MLP(len(data.feature_names), 2, hidden=(32, 16), dropout=0.1)
-    result = fit(
+    result = train(
         model,
-        (X_all[fit_rows], y_all[fit_rows]),
-        (X_all[val_rows], y_all[val_rows]),
-        recipe=recipe_with(training),
+        X,
+        y,
+        fit_rows,
+        val_rows,
+        recipe=recipe_with(training, base),
         seed=seed,
         on_epoch=on_epoch,
     )
     return Subject(
         result.model,
-        train=(data.X_train.iloc[fit_idx].reset_index(drop=True), data.y_train.iloc[fit_idx]),
+        train=(data.X_train.iloc[fit_rows].reset_index(drop=True), labels[fit_rows]),
         test=(data.X_test, data.y_test),
         modality="tabular",
         class_names=data.class_names,
-        sensitive_train=data.sensitive_train.iloc[fit_idx].reset_index(drop=True),
+        sensitive_train=data.sensitive_train.iloc[fit_rows].reset_index(drop=True),
         sensitive_test=data.sensitive_test,
         history=result.history,
         name="credit" if variant == "default" else f"credit ({variant})",
@@ -78,8 +87,8 @@ def build(
             "dataset": "German credit (UCI Statlog), embedded",
             "feature_groups": data.feature_groups,
             # original (unencoded) columns, row-aligned with the Subject's splits
-            "raw_train": data.raw_train.iloc[fit_idx].reset_index(drop=True),
+            "raw_train": data.raw_train.iloc[fit_rows].reset_index(drop=True),
             "raw_test": data.raw_test,
-            "validation_rows": len(val_idx),
+            "validation_rows": len(val_rows),
         },
     )
