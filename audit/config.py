@@ -21,6 +21,7 @@ __all__ = [
     "FairnessSettings",
     "ModelCard",
     "PerformanceSettings",
+    "PrivacySettings",
     "TrainingConfig",
     "load_config",
 ]
@@ -108,6 +109,28 @@ class ComputeSettings(_Strict):
     inference_repeats: int = Field(default=5, ge=1)
 
 
+class PrivacySettings(_Strict):
+    """DP-SGD training (opacus) and the membership-inference audit.
+
+    ``dp`` trains reference domains with DP-SGD: to a target ``epsilon``
+    (``make_private_with_epsilon``), or with a fixed ``noise_multiplier`` when that is
+    set. ``delta`` defaults to 1 / (10 N) for N training rows.
+    """
+
+    dp: bool = False
+    epsilon: float = Field(default=3.0, gt=0)
+    noise_multiplier: float | None = Field(default=None, gt=0)
+    delta: float | None = Field(default=None, gt=0, lt=1)
+    max_grad_norm: float = Field(default=1.0, gt=0)
+    accountant: Literal["rdp", "prv", "gdp"] = "prv"
+    grad_sample_mode: Literal["hooks", "ew", "functorch", "ghost"] | None = None
+    attack: bool = True
+    shadow_models: int = Field(default=4, ge=0, le=64)
+    utility_epsilons: list[float | None] = Field(default_factory=lambda: [1.0, 3.0, 8.0, None])
+    utility_curve: bool = True
+    seed: int | None = Field(default=None, ge=0, description="default: the audit's seed")
+
+
 class ModelCard(_Strict):
     """Model card fields for the report (all optional free text)."""
 
@@ -134,13 +157,17 @@ class AuditConfig(_Strict):
     subject: str | None = Field(
         default=None, description="entry point 'module:function' returning an audit.Subject"
     )
-    checks: list[Literal["data", "performance", "fairness", "compute"]] | None = None
+    checks: (
+        list[Literal["data", "performance", "explainability", "fairness", "privacy", "compute"]]
+        | None
+    ) = None
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
     fairness: FairnessSettings = Field(default_factory=FairnessSettings)
     data: DataSettings = Field(default_factory=DataSettings)
     compute: ComputeSettings = Field(default_factory=ComputeSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     model_card: ModelCard = Field(default_factory=ModelCard)
 
 
