@@ -18,6 +18,7 @@ __all__ = [
     "AuditConfig",
     "ComputeSettings",
     "DataSettings",
+    "ExplainSettings",
     "FairnessSettings",
     "ModelCard",
     "PerformanceSettings",
@@ -109,6 +110,28 @@ class ComputeSettings(_Strict):
     inference_repeats: int = Field(default=5, ge=1)
 
 
+class ExplainSettings(_Strict):
+    """Settings of the explainability check.
+
+    ``methods`` picks attribution methods by registry name (default: every method
+    for the subject's modality). Attributions are computed for ``n_samples`` test
+    rows in batches of ``batch_size``; the trust tests run on ``trust_samples`` of them.
+    """
+
+    methods: list[str] | None = None
+    n_samples: int = Field(default=256, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    trust_samples: int = Field(default=32, ge=2)
+    ig_steps: int = Field(default=50, ge=2)
+    ig_max_steps: int = Field(default=400, ge=2)
+    ig_tolerance: float = Field(default=0.01, gt=0, description="relative completeness gap")
+    background: int = Field(default=64, ge=1, description="background rows for GradientShap")
+    shap_background: int = Field(default=16, ge=1, description="background rows for SHAP")
+    curve_steps: int = Field(default=10, ge=2, description="points of deletion/insertion curves")
+    top_k: int = Field(default=10, ge=1)
+    seed: int | None = Field(default=None, ge=0, description="default: the audit's seed")
+
+
 class PrivacySettings(_Strict):
     """DP-SGD training (opacus) and the membership-inference audit.
 
@@ -168,6 +191,7 @@ class AuditConfig(_Strict):
     data: DataSettings = Field(default_factory=DataSettings)
     compute: ComputeSettings = Field(default_factory=ComputeSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    explainability: ExplainSettings = Field(default_factory=ExplainSettings)
     model_card: ModelCard = Field(default_factory=ModelCard)
 
 

@@ -32,6 +32,7 @@ CHECKS: dict[str, CheckSpec] = {
     "performance": CheckSpec(
         "performance", "audit.checks._performance", "Performance and generalization"
     ),
+    "explainability": CheckSpec("explainability", "audit.checks._explainability", "Explainability"),
     "fairness": CheckSpec("fairness", "audit.checks._fairness", "Fairness"),
     "compute": CheckSpec("compute", "audit.checks._compute", "Compute"),
 }

@@ -1,0 +1,277 @@
+"""Attribution methods: one registry entry each, one call shape, built on captum and shap.
+
+Every method is ``explain(ctx, X, target) -> Explanation`` on one batch of rows, where
+``ctx`` holds the model, the baseline and the settings. Nothing here re-implements
+what captum or shap computes; the wrappers choose options, batch and validate.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from audit.config import ExplainSettings
+
+__all__ = ["METHODS", "ExplainContext", "Explanation", "MethodSpec", "methods_for"]
+
+Kind = Literal["gradient", "perturbation", "shap", "layer"]
+
+
+@dataclass
+class ExplainContext:
+    """What every method needs: the model in eval mode, baselines and settings.
+
+    ``baseline`` is one row shaped like an input row (the training mean, zeros, or
+    padding tokens for text); ``background`` a few training rows (SHAP, GradientShap).
+    """
+
+    model: nn.Module
+    baseline: torch.Tensor
+    background: torch.Tensor
+    settings: ExplainSettings
+    modality: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Explanation:
+    """Attributions of one batch, shaped like its inputs (token-level for text)."""
+
+    attributions: np.ndarray
+    delta: np.ndarray | None = None  # IG completeness gap per row, in output units
+    steps: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A registered attribution method and the modalities it applies to."""
+
+    name: str
+    label: str
+    kind: Kind
+    modalities: tuple[str, ...]
+    explain: Callable[[ExplainContext, torch.Tensor, torch.Tensor], Explanation]
+    library: str = "captum"
+
+
+def _rows(ctx: ExplainContext, n: int) -> torch.Tensor:
+    return ctx.baseline.unsqueeze(0).expand(n, *ctx.baseline.shape)
+
+
+def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """Integrated Gradients, with more steps until the completeness gap is small enough.
+
+    The gap |Σ attributions − (f(x) − f(baseline))| relative to |f(x) − f(baseline)|
+    is checked on the batch; steps double from ``ig_steps`` up to ``ig_max_steps``.
+    """
+    from captum.attr import IntegratedGradients
+
+    method = IntegratedGradients(ctx.model)
+    s = ctx.settings
+    steps, notes = s.ig_steps, []
+    with torch.no_grad():
+        out_x = ctx.model(X).gather(1, target[:, None])[:, 0]
+        out_b = ctx.model(_rows(ctx, len(X))).gather(1, target[:, None])[:, 0]
+    scale = (out_x - out_b).abs().clamp_min(1e-6)
+    while True:
+        attr, delta = method.attribute(
+            X,
+            baselines=_rows(ctx, len(X)),
+            target=target,
+            n_steps=steps,
+            internal_batch_size=s.batch_size * 8,
+            return_convergence_delta=True,
+        )
+        relative = float((delta.abs() / scale).mean())
+        if relative <= s.ig_tolerance or steps >= s.ig_max_steps:
+            break
+        steps = min(steps * 2, s.ig_max_steps)
+    if relative > s.ig_tolerance:
+        notes.append(f"completeness gap {relative:.3f} above {s.ig_tolerance} at {steps} steps")
+    return Explanation(
+        attr.detach().numpy(), delta=delta.detach().abs().numpy(), steps=steps, notes=notes
+    )
+
+
+def saliency(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """Absolute input gradients (captum ``Saliency``)."""
+    from captum.attr import Saliency
+
+    return Explanation(Saliency(ctx.model).attribute(X, target=target, abs=True).detach().numpy())
+
+
+def deeplift(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """DeepLift against the baseline row (captum ``DeepLift``)."""
+    from captum.attr import DeepLift
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # captum warns about setting eval hooks
+        attr = DeepLift(ctx.model).attribute(X, baselines=_rows(ctx, len(X)), target=target)
+    return Explanation(attr.detach().numpy())
+
+
+def gradient_shap(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """GradientShap with the background rows as the baseline distribution."""
+    from captum.attr import GradientShap
+
+    torch.manual_seed(ctx.settings.seed or 0)
+    attr = GradientShap(ctx.model).attribute(
+        X, baselines=ctx.background, n_samples=16, stdevs=0.0, target=target
+    )
+    return Explanation(attr.detach().numpy())
+
+
+def feature_ablation(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """Replace each feature (or feature group, via ``feature_mask``) by the baseline."""
+    from captum.attr import FeatureAblation
+
+    mask = ctx.metadata.get("feature_mask")
+    attr = FeatureAblation(ctx.model).attribute(
+        X, baselines=_rows(ctx, len(X)), target=target, feature_mask=mask, perturbations_per_eval=16
+    )
+    return Explanation(attr.detach().numpy())
+
+
+def occlusion(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """Slide a window of baseline values over the input (2×2 patches, or 3 time steps)."""
+    from captum.attr import Occlusion
+
+    if ctx.modality == "image":
+        window, strides = (X.shape[1], 2, 2), (X.shape[1], 1, 1)
+    else:  # sequence: (time, channels)
+        window, strides = (3, X.shape[2]), (1, X.shape[2])
+    attr = Occlusion(ctx.model).attribute(
+        X,
+        sliding_window_shapes=window,
+        strides=strides,
+        baselines=_rows(ctx, len(X)),
+        target=target,
+        perturbations_per_eval=32,
+    )
+    return Explanation(attr.detach().numpy())
+
+
+def gradcam(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """LayerGradCam on the last convolutional block, upsampled to the input size."""
+    from captum.attr import LayerAttribution, LayerGradCam
+
+    layer = ctx.metadata["gradcam_layer"]
+    cam = LayerGradCam(ctx.model, layer).attribute(X, target=target, relu_attributions=True)
+    up = LayerAttribution.interpolate(cam, tuple(X.shape[2:]), interpolate_mode="bilinear")
+    return Explanation(up.expand_as(X).detach().numpy())
+
+
+def layer_integrated_gradients(
+    ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor
+) -> Explanation:
+    """LayerIntegratedGradients on the embedding layer, summed over the embedding."""
+    from captum.attr import LayerIntegratedGradients
+
+    method = LayerIntegratedGradients(ctx.model, ctx.metadata["embedding_layer"])
+    attr, delta = method.attribute(
+        X,
+        baselines=_rows(ctx, len(X)),
+        target=target,
+        n_steps=ctx.settings.ig_steps,
+        internal_batch_size=ctx.settings.batch_size * 8,
+        return_convergence_delta=True,
+    )
+    return Explanation(
+        attr.sum(dim=-1).detach().numpy(),
+        delta=delta.detach().abs().numpy(),
+        steps=ctx.settings.ig_steps,
+    )
+
+
+def shap_values(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """SHAP: DeepExplainer when its additivity holds on the batch, else GradientExplainer."""
+    import shap
+
+    notes = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        background = ctx.background[: ctx.settings.shap_background]  # shap loops per row
+        explainer = shap.DeepExplainer(ctx.model, background)
+        values = np.asarray(explainer.shap_values(X, check_additivity=False))
+        with torch.no_grad():
+            outputs = ctx.model(X).numpy()
+        values = _pick_target(values, target.numpy(), X.ndim)
+        expected = np.asarray(explainer.expected_value)[target.numpy()]
+        gap = np.abs(
+            values.reshape(len(X), -1).sum(1)
+            + expected
+            - outputs[np.arange(len(X)), target.numpy()]
+        )
+        if gap.max() > 1e-3 * max(1.0, np.abs(outputs).max()):
+            notes.append(f"DeepExplainer additivity gap {gap.max():.2g}: used GradientExplainer")
+            explainer = shap.GradientExplainer(ctx.model, background)
+            values = _pick_target(np.asarray(explainer.shap_values(X)), target.numpy(), X.ndim)
+        else:
+            notes.append(f"DeepExplainer, additivity gap {gap.max():.2g}")
+    return Explanation(values.astype(np.float32), notes=notes)
+
+
+def _pick_target(values: np.ndarray, target: np.ndarray, ndim: int) -> np.ndarray:
+    """shap returns (rows, ..., classes) or a list per class: keep each row's target class."""
+    if values.ndim == ndim + 1 and values.shape[0] != len(target):  # (classes, rows, ...)
+        values = np.moveaxis(values, 0, -1)
+    return np.take_along_axis(values, target.reshape(-1, *([1] * (values.ndim - 1))), axis=-1)[
+        ..., 0
+    ]
+
+
+METHODS: dict[str, MethodSpec] = {
+    spec.name: spec
+    for spec in (
+        MethodSpec(
+            "integrated_gradients",
+            "Integrated Gradients",
+            "gradient",
+            ("tabular", "image", "sequence"),
+            integrated_gradients,
+        ),
+        MethodSpec("saliency", "Saliency", "gradient", ("tabular", "image", "sequence"), saliency),
+        MethodSpec("deeplift", "DeepLift", "gradient", ("tabular",), deeplift),
+        MethodSpec(
+            "gradient_shap", "GradientShap", "gradient", ("tabular", "image"), gradient_shap
+        ),
+        MethodSpec(
+            "feature_ablation", "Feature ablation", "perturbation", ("tabular",), feature_ablation
+        ),
+        MethodSpec("shap", "SHAP", "shap", ("tabular",), shap_values, library="shap"),
+        MethodSpec("occlusion", "Occlusion", "perturbation", ("image", "sequence"), occlusion),
+        MethodSpec("gradcam", "GradCAM", "layer", ("image",), gradcam),
+        MethodSpec(
+            "layer_integrated_gradients",
+            "Layer Integrated Gradients",
+            "layer",
+            ("text",),
+            layer_integrated_gradients,
+        ),
+    )
+}
+
+
+def methods_for(modality: str, names: list[str] | None = None) -> list[MethodSpec]:
+    """The registered methods for ``modality`` (all, or those named, in that order)."""
+    from audit.errors import bad_input
+
+    available = [m for m in METHODS.values() if modality in m.modalities]
+    if names is None:
+        return available
+    known = {m.name: m for m in available}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise bad_input(
+            "explainability.methods",
+            f"names from {sorted(known)} for {modality} data",
+            f"{unknown}",
+        )
+    return [known[n] for n in names]

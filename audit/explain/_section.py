@@ -1,0 +1,286 @@
+"""The explainability section: attributions per method, global and local views, trust."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from audit.config import ExplainSettings
+from audit.explain import _trust as trust
+from audit.explain._methods import ExplainContext, Explanation, MethodSpec, methods_for
+from audit.results import Figure, Metric, Section, Table
+from audit.subject import Subject
+
+__all__ = ["SECTION_ID", "ExplainRun", "explain_subject", "explainability_section"]
+
+SECTION_ID, TITLE = "explainability", "Explainability"
+
+
+class ExplainRun:
+    """The attributions of each method on the sampled test rows, and their trust evidence."""
+
+    def __init__(self, rows: np.ndarray, X: torch.Tensor, target: torch.Tensor, proba: np.ndarray):
+        self.rows, self.X, self.target, self.proba = rows, X, target, proba
+        self.attributions: dict[str, np.ndarray] = {}
+        self.deltas: dict[str, np.ndarray] = {}
+        self.notes: dict[str, list[str]] = {}
+        self.trust: dict[str, dict[str, float]] = {}
+        self.curves: dict[str, trust.Curves] = {}
+
+
+def context(subject: Subject, settings: ExplainSettings) -> ExplainContext:
+    """Model in eval mode, baseline (training mean; padding for text) and background rows."""
+    model = subject.model.eval()
+    rng = np.random.default_rng(settings.seed or 0)
+    pick = rng.choice(
+        len(subject.X_train), min(settings.background, len(subject.X_train)), replace=False
+    )
+    if subject.modality == "text":
+        pad, cls = int(subject.metadata.get("pad_id", 0)), subject.metadata.get("cls_id")
+        baseline = torch.full(subject.X_train.shape[1:], pad, dtype=torch.int64)
+        if cls is not None:
+            baseline[0] = int(cls)
+    else:
+        baseline = subject.X_train.mean(dim=0)
+    return ExplainContext(
+        model,
+        baseline,
+        subject.X_train[torch.as_tensor(pick)],
+        settings,
+        subject.modality,
+        dict(subject.metadata),
+    )
+
+
+def explain_subject(
+    subject: Subject, methods: list[MethodSpec], settings: ExplainSettings
+) -> ExplainRun:
+    """Attribute the predicted class of ``n_samples`` seeded test rows, batch by batch."""
+    seed = settings.seed or 0
+    n = min(settings.n_samples, len(subject.X_test))
+    rows = np.sort(np.random.default_rng(seed).permutation(len(subject.X_test))[:n])
+    X = subject.X_test[torch.as_tensor(rows)]
+    proba = subject.predict_proba("test")[rows]
+    run = ExplainRun(rows, X, torch.as_tensor(proba.argmax(1)), proba)
+    ctx = context(subject, settings)
+    for spec in methods:
+        parts: list[Explanation] = [
+            spec.explain(
+                ctx, X[s : s + settings.batch_size], run.target[s : s + settings.batch_size]
+            )
+            for s in range(0, n, settings.batch_size)
+        ]
+        run.attributions[spec.name] = np.concatenate([p.attributions for p in parts]).astype(
+            np.float32
+        )
+        if parts[0].delta is not None:
+            run.deltas[spec.name] = np.concatenate([p.delta for p in parts])
+        run.notes[spec.name] = sorted({note for p in parts for note in p.notes})
+    _trust_evidence(subject, run, ctx, methods, settings)
+    return run
+
+
+def _trust_evidence(subject, run: ExplainRun, ctx, methods, settings) -> None:
+    seed = settings.seed or 0
+    k = min(settings.trust_samples, len(run.rows))
+    X, target = run.X[:k], run.target[:k]
+    truth = subject.metadata.get("ground_truth_test")
+    for spec in methods:
+        k = min(
+            settings.trust_samples, len(run.rows), 16 if spec.library == "shap" else len(run.rows)
+        )
+        X, target = run.X[:k], run.target[:k]
+        attr = run.attributions[spec.name][:k]
+        evidence: dict[str, float] = {}
+        if spec.name in run.deltas:
+            with torch.no_grad():
+                out_x = ctx.model(run.X).gather(1, run.target[:, None])[:, 0]
+                out_b = ctx.model(ctx.baseline.expand_as(run.X)).gather(1, run.target[:, None])[
+                    :, 0
+                ]
+            scale = (out_x - out_b).abs().clamp_min(1e-6).numpy()
+            evidence["completeness_gap"] = float(np.mean(run.deltas[spec.name] / scale))
+        curves = trust.deletion_insertion(
+            ctx, X, target, attr, steps=settings.curve_steps, seed=seed
+        )
+        run.curves[spec.name] = curves
+        evidence["deletion_gain"] = curves.deletion_gain
+        evidence["insertion_gain"] = curves.insertion_gain
+        evidence["randomization_spearman"] = trust.randomization_spearman(
+            ctx, spec, X, target, attr, seed=seed
+        )
+        if subject.modality != "text":
+            evidence["infidelity"] = trust.infidelity_score(ctx, X, target, attr, seed=seed)
+            evidence["sensitivity_max"] = trust.sensitivity_score(
+                ctx, spec, X[: max(2, k // 4)], target[: max(2, k // 4)]
+            )
+        if truth is not None:
+            share, chance = trust.localisation(
+                run.attributions[spec.name], np.asarray(truth)[run.rows]
+            )
+            evidence["localisation"] = share
+            evidence["localisation_lift"] = share / chance if chance > 0 else float("nan")
+        run.trust[spec.name] = evidence
+
+
+def feature_labels(subject: Subject, size: int) -> list[str]:
+    """Readable names of the input elements: columns, pixels, time steps, token positions."""
+    if subject.modality == "tabular" and len(subject.feature_names) == size:
+        return list(subject.feature_names)
+    shape = tuple(subject.X_train.shape[1:])
+    if subject.modality == "image" and len(shape) == 3:
+        return [
+            f"c{c} ({r},{k})"
+            for c in range(shape[0])
+            for r in range(shape[1])
+            for k in range(shape[2])
+        ]
+    if subject.modality == "sequence" and len(shape) == 2:
+        channels = subject.metadata.get("channel_names") or [f"ch{c}" for c in range(shape[1])]
+        return [f"t{t} {channels[c]}" for t in range(shape[0]) for c in range(shape[1])]
+    if subject.modality == "text":
+        return [f"position {i}" for i in range(size)]
+    return [f"x{i}" for i in range(size)]
+
+
+def global_importance(attributions: np.ndarray) -> np.ndarray:
+    """Mean |attribution| per input element, normalised to sum to 1."""
+    mass = np.abs(attributions.reshape(len(attributions), -1)).mean(0)
+    total = mass.sum()
+    return mass / total if total > 0 else mass
+
+
+_DESCRIPTIONS = {
+    "completeness_gap": "|Σ attributions − (f(x) − f(baseline))| relative to |f(x) − f(baseline)|",
+    "deletion_gain": "area between the random-order and the method's deletion curves "
+    "(higher: more faithful)",
+    "insertion_gain": "area between the method's and the random-order insertion curves",
+    "randomization_spearman": "rank correlation with the maps of a re-initialised model "
+    "(high: ignores the weights)",
+    "infidelity": "captum infidelity under small Gaussian perturbations (lower: more faithful)",
+    "sensitivity_max": "captum sensitivity_max: largest change of the map under small noise",
+    "localisation": "share of attribution mass on the planted evidence",
+    "localisation_lift": "localisation over the share expected by chance",
+}
+
+
+def explainability_section(subject: Subject, settings: ExplainSettings | None = None) -> Section:
+    """Attributions with every method of the subject's modality, and the trust evidence.
+
+    Examples
+    --------
+    >>> import audit
+    >>> from audit.config import ExplainSettings, TrainingConfig
+    >>> subject = audit.reference("credit", training=TrainingConfig(epochs=5))
+    >>> settings = ExplainSettings(n_samples=16, methods=["saliency"])
+    >>> section = explainability_section(subject, settings)
+    >>> section.table("global_importance").columns[:2]
+    ['feature', 'saliency']
+    """
+    settings = settings or ExplainSettings()
+    methods = methods_for(subject.modality, settings.methods)
+    section = Section(id=SECTION_ID, title=TITLE)
+    if not methods:
+        section.summary = f"No attribution method is registered for {subject.modality} data."
+        return section
+    with warnings.catch_warnings():  # captum: "did not already require gradients"
+        warnings.filterwarnings("ignore", message=".*require[sd]? gradients.*")
+        run = explain_subject(subject, methods, settings)
+    size = int(np.prod(run.attributions[methods[0].name].shape[1:]))
+    labels = feature_labels(subject, size)
+    importances = {m.name: global_importance(run.attributions[m.name]) for m in methods}
+    for spec in methods:
+        for name, value in run.trust[spec.name].items():
+            section.metrics.append(
+                Metric(name, value, scope=spec.name, description=_DESCRIPTIONS[name])
+            )
+        for note in run.notes[spec.name]:
+            section.notes.append(f"{spec.label}: {note}")
+    mean_importance = np.mean(np.stack(list(importances.values())), axis=0)
+    top = np.argsort(-mean_importance)[: settings.top_k]
+    section.tables.append(
+        Table(
+            id="global_importance",
+            title="Global importance (mean |attribution|, share of the total)",
+            columns=["feature", *importances],
+            rows=[[labels[i], *(float(importances[m][i]) for m in importances)] for i in top],
+            caption=f"{len(run.rows)} test rows, the predicted class explained; "
+            f"top {len(top)} by the methods' mean.",
+        )
+    )
+    section.figures.append(_importance_figure(labels, importances, top))
+    matrix = trust.agreement(importances)
+    section.tables.append(
+        Table(
+            id="agreement",
+            title="Agreement between methods (Spearman correlation of global importances)",
+            columns=["method", *importances],
+            rows=[[m, *map(float, matrix[i])] for i, m in enumerate(importances)],
+        )
+    )
+    section.tables.append(_curves_table(run))
+    if subject.modality == "tabular":
+        from audit.explain._local import local_table
+
+        section.tables.append(local_table(subject, run, labels, methods[0].name))
+    section.summary = (
+        f"{len(methods)} methods on {len(run.rows)} test rows. "
+        "Most important by the methods' mean: " + ", ".join(labels[i] for i in top[:3]) + "."
+    )
+    return section
+
+
+def _importance_figure(
+    labels: list[str], importances: dict[str, np.ndarray], top: np.ndarray
+) -> Figure:
+    shown = top[:8]
+    series = {}
+    for name, values in importances.items():
+        peak = values[shown].max() or 1.0
+        series[name] = [float(values[i] / peak) for i in shown]
+    alt = (
+        "Relative global importance (1 = the method's most important shown feature). "
+        + "; ".join(
+            f"{labels[i]}: " + ", ".join(f"{m} {series[m][j]:.2f}" for m in series)
+            for j, i in enumerate(shown)
+        )
+    )
+    return Figure(
+        id="global_importance",
+        title="Global importance by method",
+        alt=alt,
+        kind="bars",
+        data={"categories": [labels[i] for i in shown], "series": series},
+        caption="Scaled per method; the shares are in the table 'Global importance'.",
+    )
+
+
+def _curves_table(run: ExplainRun) -> Table:
+    rows = []
+    for name, curves in run.curves.items():
+        for i, fraction in enumerate(curves.fractions):
+            rows.append(
+                [
+                    name,
+                    float(fraction),
+                    float(curves.deletion[i]),
+                    float(curves.random_deletion[i]),
+                    float(curves.insertion[i]),
+                    float(curves.random_insertion[i]),
+                ]
+            )
+    return Table(
+        id="curves",
+        title="Deletion and insertion curves (mean probability of the explained class)",
+        columns=[
+            "method",
+            "fraction",
+            "deletion",
+            "random deletion",
+            "insertion",
+            "random insertion",
+        ],
+        rows=rows,
+    )
