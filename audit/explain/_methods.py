@@ -18,7 +18,14 @@ from torch import nn
 
 from audit.config import ExplainSettings
 
-__all__ = ["METHODS", "ExplainContext", "Explanation", "MethodSpec", "methods_for"]
+__all__ = [
+    "METHODS",
+    "ExplainContext",
+    "Explanation",
+    "MethodSpec",
+    "baseline_for",
+    "methods_for",
+]
 
 Kind = Literal["gradient", "perturbation", "shap", "layer"]
 
@@ -65,6 +72,22 @@ def _rows(ctx: ExplainContext, n: int) -> torch.Tensor:
     return ctx.baseline.unsqueeze(0).expand(n, *ctx.baseline.shape)
 
 
+def baseline_for(ctx: ExplainContext, X: torch.Tensor) -> torch.Tensor:
+    """The baseline of each row of ``X``.
+
+    For text, each word token becomes the reference token (``[UNK]``) while padding and
+    ``[CLS]`` stay: the attention mask is the same for input and baseline, so the
+    completeness of Integrated Gradients holds. Otherwise the one baseline row, repeated.
+    """
+    if ctx.modality != "text":
+        return _rows(ctx, len(X))
+    pad = int(ctx.metadata.get("pad_id", 0))
+    keep = X == pad
+    if ctx.metadata.get("cls_id") is not None:
+        keep |= X == int(ctx.metadata["cls_id"])
+    return torch.where(keep, X, torch.full_like(X, int(ctx.metadata.get("unk_id", pad))))
+
+
 def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
     """Integrated Gradients, with more steps until the completeness gap is small enough.
 
@@ -78,12 +101,12 @@ def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Ten
     steps, notes = s.ig_steps, []
     with torch.no_grad():
         out_x = ctx.model(X).gather(1, target[:, None])[:, 0]
-        out_b = ctx.model(_rows(ctx, len(X))).gather(1, target[:, None])[:, 0]
+        out_b = ctx.model(baseline_for(ctx, X)).gather(1, target[:, None])[:, 0]
     scale = (out_x - out_b).abs().clamp_min(1e-6)
     while True:
         attr, delta = method.attribute(
             X,
-            baselines=_rows(ctx, len(X)),
+            baselines=baseline_for(ctx, X),
             target=target,
             n_steps=steps,
             internal_batch_size=s.batch_size * 8,
@@ -113,7 +136,7 @@ def deeplift(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Expl
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # captum warns about setting eval hooks
-        attr = DeepLift(ctx.model).attribute(X, baselines=_rows(ctx, len(X)), target=target)
+        attr = DeepLift(ctx.model).attribute(X, baselines=baseline_for(ctx, X), target=target)
     return Explanation(attr.detach().numpy())
 
 
@@ -134,7 +157,11 @@ def feature_ablation(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor)
 
     mask = ctx.metadata.get("feature_mask")
     attr = FeatureAblation(ctx.model).attribute(
-        X, baselines=_rows(ctx, len(X)), target=target, feature_mask=mask, perturbations_per_eval=16
+        X,
+        baselines=baseline_for(ctx, X),
+        target=target,
+        feature_mask=mask,
+        perturbations_per_eval=16,
     )
     return Explanation(attr.detach().numpy())
 
@@ -151,7 +178,7 @@ def occlusion(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Exp
         X,
         sliding_window_shapes=window,
         strides=strides,
-        baselines=_rows(ctx, len(X)),
+        baselines=baseline_for(ctx, X),
         target=target,
         perturbations_per_eval=32,
     )
@@ -177,7 +204,7 @@ def layer_integrated_gradients(
     method = LayerIntegratedGradients(ctx.model, ctx.metadata["embedding_layer"])
     attr, delta = method.attribute(
         X,
-        baselines=_rows(ctx, len(X)),
+        baselines=baseline_for(ctx, X),
         target=target,
         n_steps=ctx.settings.ig_steps,
         internal_batch_size=ctx.settings.batch_size * 8,

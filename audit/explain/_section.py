@@ -9,7 +9,13 @@ import torch
 
 from audit.config import ExplainSettings
 from audit.explain import _trust as trust
-from audit.explain._methods import ExplainContext, Explanation, MethodSpec, methods_for
+from audit.explain._methods import (
+    ExplainContext,
+    Explanation,
+    MethodSpec,
+    baseline_for,
+    methods_for,
+)
 from audit.results import Figure, Metric, Section, Table
 from audit.subject import Subject
 
@@ -97,9 +103,7 @@ def _trust_evidence(subject, run: ExplainRun, ctx, methods, settings) -> None:
         if spec.name in run.deltas:
             with torch.no_grad():
                 out_x = ctx.model(run.X).gather(1, run.target[:, None])[:, 0]
-                out_b = ctx.model(ctx.baseline.expand_as(run.X)).gather(1, run.target[:, None])[
-                    :, 0
-                ]
+                out_b = ctx.model(baseline_for(ctx, run.X)).gather(1, run.target[:, None])[:, 0]
             scale = (out_x - out_b).abs().clamp_min(1e-6).numpy()
             evidence["completeness_gap"] = float(np.mean(run.deltas[spec.name] / scale))
         curves = trust.deletion_insertion(

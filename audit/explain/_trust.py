@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from audit.explain._methods import ExplainContext, MethodSpec
+from audit.explain._methods import ExplainContext, MethodSpec, baseline_for
 
 __all__ = [
     "Curves",
@@ -96,7 +96,7 @@ def deletion_insertion(
     """
     n = len(X)
     flat_x = X.reshape(n, -1)
-    flat_base = ctx.baseline.reshape(1, -1).expand_as(flat_x)
+    flat_base = baseline_for(ctx, X).reshape(n, -1)
     scores = np.abs(attributions.reshape(n, -1))
     if scores.shape[1] != flat_x.shape[1]:  # token attributions of ids: same layout
         raise ValueError("attributions must have one value per input element")
@@ -171,7 +171,20 @@ def randomization_spearman(
     )
     randomized = spec.explain(random_ctx, X, target).attributions
     n = len(X)
-    rho = rank_correlation(np.abs(attributions.reshape(n, -1)), np.abs(randomized.reshape(n, -1)))
+    a, b = np.abs(attributions.reshape(n, -1)), np.abs(randomized.reshape(n, -1))
+    # only the elements that differ from the baseline: padding is zero in both maps
+    varied = (X.reshape(n, -1) != baseline_for(ctx, X).reshape(n, -1)).numpy()
+    if varied.all():
+        rho = rank_correlation(a, b)
+    else:
+        from scipy.stats import spearmanr
+
+        rho = np.array(
+            [
+                spearmanr(a[i, v], b[i, v]).statistic if v.sum() > 2 else np.nan
+                for i, v in enumerate(varied)
+            ]
+        )
     return float(np.nanmean(rho)) if np.isfinite(rho).any() else float("nan")
 
 

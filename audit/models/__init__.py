@@ -1,5 +1,6 @@
 """Model families of the reference domains."""
 
 from audit.models._mlp import MLP
+from audit.models._transformer import TransformerClassifier
 
-__all__ = ["MLP"]
+__all__ = ["MLP", "TransformerClassifier"]
