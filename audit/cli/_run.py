@@ -54,6 +54,18 @@ def run_command(
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also write report.pdf (Chromium or weasyprint).")
     ] = False,
+    dp: Annotated[
+        bool, typer.Option("--dp", help="Train the reference model with DP-SGD.")
+    ] = False,
+    epsilon: Annotated[
+        float | None, typer.Option(help="Target ε of DP training (default 3).")
+    ] = None,
+    delta: Annotated[
+        float | None, typer.Option(help="δ of DP training (default 1/(10 N)).")
+    ] = None,
+    max_grad_norm: Annotated[
+        float | None, typer.Option("--max-grad-norm", help="Per-sample clipping norm of DP-SGD.")
+    ] = None,
 ) -> None:
     """Audit a reference domain, or your own model from the config, and write the report."""
     import audit
@@ -64,6 +76,7 @@ def run_command(
         settings = load_config(config)
         if seed is not None:
             settings = settings.model_copy(update={"seed": seed})
+        settings = _with_privacy_flags(settings, dp, epsilon, delta, max_grad_norm)
         chosen = domain or (None if settings.subject else settings.domain)
         if chosen is None and settings.subject is None:
             raise bad_input(
@@ -105,6 +118,22 @@ def run_command(
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
+def _with_privacy_flags(settings, dp: bool, epsilon, delta, max_grad_norm):
+    """Merge the DP command-line flags into the config's privacy settings."""
+    from audit.config import load_config
+
+    updates = {
+        key: value
+        for key, value in (("epsilon", epsilon), ("delta", delta), ("max_grad_norm", max_grad_norm))
+        if value is not None
+    }
+    if dp:
+        updates["dp"] = True
+    if not updates:
+        return settings
+    return load_config(settings.model_dump() | {"privacy": settings.privacy.model_dump() | updates})
+
+
 def _train_domain(domain: str, settings):
     import audit
     from audit.domains import get_domain
@@ -118,7 +147,11 @@ def _train_domain(domain: str, settings):
             progress.update(task, completed=record.epoch)
 
         subject = audit.reference(
-            domain, seed=settings.seed, training=settings.training, on_epoch=on_epoch
+            domain,
+            seed=settings.seed,
+            training=settings.training,
+            on_epoch=on_epoch,
+            privacy=settings.privacy if settings.privacy.dp else None,
         )
     epochs = len(subject.history.records) if subject.history else 0
     console.print(f"✓ trained {spec.name}: {epochs} epochs in {time.perf_counter() - t0:.1f} s")

@@ -10,6 +10,7 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from audit.config import TrainingConfig
+from audit.domains._context import current
 from audit.training import FitResult, Recipe, fit
 
 __all__ = ["recipe_with", "seeded_model", "train", "validation_split"]
@@ -39,7 +40,13 @@ def validation_split(
 
 
 def seeded_model(factory: Callable[[], torch.nn.Module], seed: int) -> torch.nn.Module:
-    """Build a model with weights drawn from ``seed``, leaving the caller's RNG alone."""
+    """Build a model with weights drawn from ``seed``, leaving the caller's RNG alone.
+
+    Inside a build context the factory is recorded (shadow models are built with it).
+    """
+    record = current()
+    if record is not None:
+        record.factory, record.seed = factory, seed
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return factory()
@@ -56,8 +63,29 @@ def train(
     seed: int,
     on_epoch: Callable[..., None] | None = None,
 ) -> FitResult:
-    """Fit on ``fit_rows`` with ``val_rows`` for the validation curve and early stopping."""
+    """Fit on ``fit_rows`` with ``val_rows`` for the validation curve and early stopping.
+
+    Inside a build context with DP enabled, trains with DP-SGD (opacus) instead and
+    records the privacy accounting; the recipe is recorded either way.
+    """
     fit_idx, val_idx = torch.as_tensor(fit_rows), torch.as_tensor(val_rows)
+    record = current()
+    if record is not None:
+        record.recipe = recipe
+        if record.privacy is not None:
+            from audit.privacy import fit_private
+
+            private = fit_private(
+                model,
+                (X[fit_idx], y[fit_idx]),
+                (X[val_idx], y[val_idx]),
+                recipe=recipe,
+                seed=seed,
+                settings=record.privacy,
+                on_epoch=on_epoch,
+            )
+            record.privacy_record = private.record
+            return FitResult(model=private.model, history=private.history)
     return fit(
         model,
         (X[fit_idx], y[fit_idx]),

@@ -57,6 +57,7 @@ def reference(
     variant: str = "default",
     training: object | None = None,
     on_epoch: Callable[..., None] | None = None,
+    privacy: object | None = None,
 ):
     """Train a reference domain's model and return it as a :class:`~audit.Subject`.
 
@@ -72,6 +73,9 @@ def reference(
         Overrides of the domain's training recipe (epochs, batch size, ...).
     on_epoch : callable, optional
         Called with each epoch's record while training.
+    privacy : audit.config.PrivacySettings, optional
+        With ``dp=True``, train with DP-SGD (opacus); the privacy record lands in
+        ``subject.metadata["privacy"]``.
 
     Examples
     --------
@@ -92,5 +96,53 @@ def reference(
     training = training if training is not None else TrainingConfig()
     if not isinstance(training, TrainingConfig):
         raise bad_input("training", "an audit.config.TrainingConfig or None", training)
+    from audit.config import PrivacySettings
+    from audit.domains._context import build_context
+
+    if privacy is not None and not isinstance(privacy, PrivacySettings):
+        raise bad_input("privacy", "an audit.config.PrivacySettings or None", privacy)
+    dp = privacy if privacy is not None and privacy.dp else None
     module = importlib.import_module(spec.module)
-    return module.build(seed=seed, variant=variant, training=training, on_epoch=on_epoch)
+    with build_context(dp) as record:
+        subject = module.build(seed=seed, variant=variant, training=training, on_epoch=on_epoch)
+    _attach_training_record(subject, record)
+    return subject
+
+
+def _plain_trainer(factory, recipe):
+    """``trainer(X, y, seed) -> model``: the domain's model and recipe on other rows."""
+
+    def trainer(X, y, seed: int):
+        import torch
+
+        from audit.training import fit
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = factory()
+        return fit(model, (X, y), recipe=recipe, seed=seed).model
+
+    return trainer
+
+
+def _attach_training_record(subject, record) -> None:
+    """Give the subject a shadow-model trainer and, when DP-trained, its privacy record."""
+    if record.factory is not None and record.recipe is not None:
+        from dataclasses import replace
+
+        plain = replace(record.recipe, patience=None)  # shadows: same recipe, no early stopping
+        if record.privacy is not None:
+            from audit.privacy import make_trainer  # opacus is imported only for DP
+
+            subject.metadata["trainer"] = make_trainer(
+                record.factory, plain, private=record.privacy
+            )
+        else:
+            subject.metadata["trainer"] = _plain_trainer(record.factory, plain)
+        subject.metadata["model_factory"] = record.factory
+        subject.metadata["recipe"] = record.recipe
+    if record.privacy_record is not None:
+        subject.metadata["privacy"] = record.privacy_record
+        subject.name = (
+            f"{subject.name} (DP, ε={record.privacy_record.get('epsilon', float('nan')):.2f})"
+        )
