@@ -55,6 +55,10 @@ class Explanation:
     steps: int | None = None
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # captum can return strided views (e.g. Saliency through nn.LSTM); keep plain arrays
+        self.attributions = np.ascontiguousarray(self.attributions)
+
 
 @dataclass(frozen=True)
 class MethodSpec:
