@@ -23,7 +23,10 @@ def test_domains_lists_credit_on_one_line():
     result = runner.invoke(app, ["domains"])
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith("credit  tabular") and "German credit" in lines[0]
+    names = [line.split()[0] for line in lines]
+    assert names == ["adult", "credit", "medical", "sequence", "sequence-digits", "text", "vision"]
+    credit = lines[names.index("credit")]
+    assert credit.split()[1] == "tabular" and "German credit" in credit and "overfit" in credit
 
 
 def test_run_writes_report_and_prints_its_path(tmp_path):
@@ -85,7 +88,7 @@ def test_lenient_policy_passes_a_warn_gate(tmp_path):
     [
         (
             ["run", "mortgage", "--out", "x"],
-            "error: domain: expected one of ['credit'], got 'mortgage'.",
+            "error: domain: expected one of ['adult', 'credit', 'medical', 'sequence', 'sequence-digits', 'text', 'vision'], got 'mortgage'.",
         ),
         (
             ["run", "credit", "--out", "x", "--config", "/no/such.yaml"],
@@ -120,7 +123,7 @@ def test_console_script_is_installed_and_runs():
     done = subprocess.run(
         [str(BIN / "rai-audit"), "domains"], capture_output=True, text=True, check=False
     )
-    assert done.returncode == 0 and done.stdout.startswith("credit")
+    assert done.returncode == 0 and "\ncredit " in done.stdout
     bad = subprocess.run(
         [str(BIN / "rai-audit"), "run", "nowhere", "--out", "x"],
         capture_output=True,
@@ -129,4 +132,7 @@ def test_console_script_is_installed_and_runs():
         env={**os.environ, "COLUMNS": "200"},
     )
     assert bad.returncode == 2
-    assert bad.stderr.strip() == "error: domain: expected one of ['credit'], got 'nowhere'."
+    assert (
+        bad.stderr.strip()
+        == "error: domain: expected one of ['adult', 'credit', 'medical', 'sequence', 'sequence-digits', 'text', 'vision'], got 'nowhere'."
+    )
