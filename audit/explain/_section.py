@@ -1,8 +1,19 @@
-"""The explainability section: attributions per method, global and local views, trust."""
+"""The explainability section: attributions per method, global and local views, trust.
+
+Every modality gets the trust evidence, the global importance (of features,
+pixels, time steps × channels, or vocabulary tokens), the agreement between the
+methods and the deletion/insertion curves; then a view of its own
+(:mod:`audit.explain._views`): attribution maps over images, heat strips over
+time steps, highlighted tokens with attention rollout, or local rows for tables.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import warnings
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -19,13 +30,20 @@ from audit.explain._methods import (
 from audit.results import Figure, Metric, Section, Table
 from audit.subject import Subject
 
+if TYPE_CHECKING:
+    from audit.explain._views import View
+
 __all__ = ["SECTION_ID", "ExplainRun", "explain_subject", "explainability_section"]
 
 SECTION_ID, TITLE = "explainability", "Explainability"
 
 
 class ExplainRun:
-    """The attributions of each method on the sampled test rows, and their trust evidence."""
+    """The attributions of each method on the sampled test rows, and their trust evidence.
+
+    ``rows`` index the test split; ``X``, ``target`` (the predicted class), ``proba``
+    and every ``attributions[method]`` are aligned with them.
+    """
 
     def __init__(self, rows: np.ndarray, X: torch.Tensor, target: torch.Tensor, proba: np.ndarray):
         self.rows, self.X, self.target, self.proba = rows, X, target, proba
@@ -60,10 +78,55 @@ def context(subject: Subject, settings: ExplainSettings) -> ExplainContext:
     )
 
 
+def _contiguous(spec: MethodSpec) -> MethodSpec:
+    """``spec`` returning C-contiguous attributions (captum's metrics ``view`` them)."""
+
+    def explain(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+        out = spec.explain(ctx, X, target)
+        out.attributions = np.ascontiguousarray(out.attributions)
+        return out
+
+    return dataclasses.replace(spec, explain=explain)
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch's CPU ops on one thread inside the block, then restore the thread count.
+
+    Attribution runs many small passes: on a shared machine, a second thread waiting
+    for a busy core made the section about ten times slower (27 s against 2.7 s for
+    the credit domain at a load of 4 on 2 cores), and one thread gives the same
+    numbers whatever the core count.
+
+    Examples
+    --------
+    >>> with one_thread():
+    ...     torch.get_num_threads()
+    1
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def explain_subject(
     subject: Subject, methods: list[MethodSpec], settings: ExplainSettings
 ) -> ExplainRun:
-    """Attribute the predicted class of ``n_samples`` seeded test rows, batch by batch."""
+    """Attribute the predicted class of ``n_samples`` seeded test rows, batch by batch.
+
+    Examples
+    --------
+    >>> import audit
+    >>> from audit.config import TrainingConfig
+    >>> subject = audit.reference("credit", training=TrainingConfig(epochs=2))
+    >>> settings = ExplainSettings(n_samples=8, trust_samples=4)
+    >>> run = explain_subject(subject, methods_for("tabular", ["saliency"]), settings)
+    >>> run.attributions["saliency"].shape == (8, subject.X_test.shape[1])
+    True
+    """
     seed = settings.seed or 0
     n = min(settings.n_samples, len(subject.X_test))
     rows = np.sort(np.random.default_rng(seed).permutation(len(subject.X_test))[:n])
@@ -78,8 +141,8 @@ def explain_subject(
             )
             for s in range(0, n, settings.batch_size)
         ]
-        run.attributions[spec.name] = np.concatenate([p.attributions for p in parts]).astype(
-            np.float32
+        run.attributions[spec.name] = np.ascontiguousarray(
+            np.concatenate([p.attributions for p in parts]), dtype=np.float32
         )
         if parts[0].delta is not None:
             run.deltas[spec.name] = np.concatenate([p.delta for p in parts])
@@ -88,11 +151,26 @@ def explain_subject(
     return run
 
 
-def _trust_evidence(subject, run: ExplainRun, ctx, methods, settings) -> None:
+def _trust_evidence(
+    subject: Subject,
+    run: ExplainRun,
+    ctx: ExplainContext,
+    methods: list[MethodSpec],
+    settings: ExplainSettings,
+) -> None:
+    """Completeness, deletion/insertion, randomization, infidelity, sensitivity, localisation.
+
+    The costly tests run on the first ``trust_samples`` explained rows (16 at most
+    for SHAP); completeness and localisation use every explained row, and the
+    ground truth is read at ``run.rows``, the rows' places in the test split.
+    """
     seed = settings.seed or 0
-    k = min(settings.trust_samples, len(run.rows))
-    X, target = run.X[:k], run.target[:k]
     truth = subject.metadata.get("ground_truth_test")
+    if run.deltas:
+        with torch.no_grad():
+            out_x = ctx.model(run.X).gather(1, run.target[:, None])[:, 0]
+            out_b = ctx.model(baseline_for(ctx, run.X)).gather(1, run.target[:, None])[:, 0]
+        scale = (out_x - out_b).abs().clamp_min(1e-6).numpy()
     for spec in methods:
         k = min(
             settings.trust_samples, len(run.rows), 16 if spec.library == "shap" else len(run.rows)
@@ -101,10 +179,6 @@ def _trust_evidence(subject, run: ExplainRun, ctx, methods, settings) -> None:
         attr = run.attributions[spec.name][:k]
         evidence: dict[str, float] = {}
         if spec.name in run.deltas:
-            with torch.no_grad():
-                out_x = ctx.model(run.X).gather(1, run.target[:, None])[:, 0]
-                out_b = ctx.model(baseline_for(ctx, run.X)).gather(1, run.target[:, None])[:, 0]
-            scale = (out_x - out_b).abs().clamp_min(1e-6).numpy()
             evidence["completeness_gap"] = float(np.mean(run.deltas[spec.name] / scale))
         curves = trust.deletion_insertion(
             ctx, X, target, attr, steps=settings.curve_steps, seed=seed
@@ -117,8 +191,9 @@ def _trust_evidence(subject, run: ExplainRun, ctx, methods, settings) -> None:
         )
         if subject.modality != "text":
             evidence["infidelity"] = trust.infidelity_score(ctx, X, target, attr, seed=seed)
+            few = max(2, k // 4)
             evidence["sensitivity_max"] = trust.sensitivity_score(
-                ctx, spec, X[: max(2, k // 4)], target[: max(2, k // 4)]
+                ctx, _contiguous(spec), X[:few], target[:few]
             )
         if truth is not None:
             share, chance = trust.localisation(
@@ -156,6 +231,23 @@ def global_importance(attributions: np.ndarray) -> np.ndarray:
     return mass / total if total > 0 else mass
 
 
+def _importances(
+    subject: Subject, run: ExplainRun, methods: list[MethodSpec]
+) -> tuple[list[str], dict[str, np.ndarray], dict[str, list[int]]]:
+    """Labels, each method's normalised global importance and extra table columns.
+
+    For text the unit is the vocabulary token (mean |attribution| over its
+    occurrences, padding and ``[CLS]`` left out), not the position.
+    """
+    if subject.modality != "text":
+        size = int(np.prod(run.attributions[methods[0].name].shape[1:]))
+        labels = feature_labels(subject, size)
+        return labels, {m.name: global_importance(run.attributions[m.name]) for m in methods}, {}
+    from audit.explain._attention import vocabulary_importance
+
+    return vocabulary_importance(subject, run, methods)
+
+
 _DESCRIPTIONS = {
     "completeness_gap": "|Σ attributions − (f(x) − f(baseline))| relative to |f(x) − f(baseline)|",
     "deletion_gain": "area between the random-order and the method's deletion curves "
@@ -189,12 +281,14 @@ def explainability_section(subject: Subject, settings: ExplainSettings | None = 
     if not methods:
         section.summary = f"No attribution method is registered for {subject.modality} data."
         return section
-    with warnings.catch_warnings():  # captum: "did not already require gradients"
-        warnings.filterwarnings("ignore", message=".*require[sd]? gradients.*")
+    from audit.explain import _views
+
+    with one_thread(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*require[sd]? gradients.*")  # captum
+        warnings.filterwarnings("ignore", message=".*input array is constant.*")  # scipy
         run = explain_subject(subject, methods, settings)
-    size = int(np.prod(run.attributions[methods[0].name].shape[1:]))
-    labels = feature_labels(subject, size)
-    importances = {m.name: global_importance(run.attributions[m.name]) for m in methods}
+        labels, importances, extra = _importances(subject, run, methods)
+        view = _view(subject, run, methods, labels)
     for spec in methods:
         for name, value in run.trust[spec.name].items():
             section.metrics.append(
@@ -203,15 +297,28 @@ def explainability_section(subject: Subject, settings: ExplainSettings | None = 
         for note in run.notes[spec.name]:
             section.notes.append(f"{spec.label}: {note}")
     mean_importance = np.mean(np.stack(list(importances.values())), axis=0)
-    top = np.argsort(-mean_importance)[: settings.top_k]
+    top = np.argsort(-mean_importance, kind="stable")[: settings.top_k]
+    unit = "token" if subject.modality == "text" else "feature"
     section.tables.append(
         Table(
             id="global_importance",
             title="Global importance (mean |attribution|, share of the total)",
-            columns=["feature", *importances],
-            rows=[[labels[i], *(float(importances[m][i]) for m in importances)] for i in top],
+            columns=[unit, *importances, *extra],
+            rows=[
+                [
+                    labels[i],
+                    *(float(importances[m][i]) for m in importances),
+                    *(values[i] for values in extra.values()),
+                ]
+                for i in top
+            ],
             caption=f"{len(run.rows)} test rows, the predicted class explained; "
-            f"top {len(top)} by the methods' mean.",
+            f"top {len(top)} by the methods' mean"
+            + (
+                " (per vocabulary token: mean |attribution| over its occurrences)."
+                if unit == "token"
+                else "."
+            ),
         )
     )
     section.figures.append(_importance_figure(labels, importances, top))
@@ -224,16 +331,32 @@ def explainability_section(subject: Subject, settings: ExplainSettings | None = 
             rows=[[m, *map(float, matrix[i])] for i, m in enumerate(importances)],
         )
     )
-    section.tables.append(_curves_table(run))
-    if subject.modality == "tabular":
-        from audit.explain._local import local_table
-
-        section.tables.append(local_table(subject, run, labels, methods[0].name))
+    section.tables.append(_views.curves_table(run))
+    section.figures += view.figures
+    section.tables += view.tables
+    section.metrics += view.metrics
+    section.notes += view.notes
     section.summary = (
         f"{len(methods)} methods on {len(run.rows)} test rows. "
         "Most important by the methods' mean: " + ", ".join(labels[i] for i in top[:3]) + "."
     )
     return section
+
+
+def _view(subject: Subject, run: ExplainRun, methods: list[MethodSpec], labels: list[str]) -> View:
+    """The modality's own view: local rows, image maps, time-step strips or tokens."""
+    from audit.explain import _attention, _views
+
+    if subject.modality == "tabular":
+        from audit.explain._local import local_table
+
+        return _views.View(tables=[local_table(subject, run, labels, methods[0].name)])
+    build = {
+        "image": _views.image_view,
+        "sequence": _views.sequence_view,
+        "text": _attention.text_view,
+    }.get(subject.modality)
+    return _views.View() if build is None else build(subject, run, methods)
 
 
 def _importance_figure(
@@ -258,33 +381,4 @@ def _importance_figure(
         kind="bars",
         data={"categories": [labels[i] for i in shown], "series": series},
         caption="Scaled per method; the shares are in the table 'Global importance'.",
-    )
-
-
-def _curves_table(run: ExplainRun) -> Table:
-    rows = []
-    for name, curves in run.curves.items():
-        for i, fraction in enumerate(curves.fractions):
-            rows.append(
-                [
-                    name,
-                    float(fraction),
-                    float(curves.deletion[i]),
-                    float(curves.random_deletion[i]),
-                    float(curves.insertion[i]),
-                    float(curves.random_insertion[i]),
-                ]
-            )
-    return Table(
-        id="curves",
-        title="Deletion and insertion curves (mean probability of the explained class)",
-        columns=[
-            "method",
-            "fraction",
-            "deletion",
-            "random deletion",
-            "insertion",
-            "random insertion",
-        ],
-        rows=rows,
     )
