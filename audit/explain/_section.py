@@ -196,8 +196,11 @@ def _trust_evidence(
                 ctx, _contiguous(spec), X[:few], target[:few]
             )
         if truth is not None:
+            valid = (
+                (run.X != baseline_for(ctx, run.X)).numpy() if subject.modality == "text" else None
+            )
             share, chance = trust.localisation(
-                run.attributions[spec.name], np.asarray(truth)[run.rows]
+                run.attributions[spec.name], np.asarray(truth)[run.rows], valid
             )
             evidence["localisation"] = share
             evidence["localisation_lift"] = share / chance if chance > 0 else float("nan")

@@ -245,15 +245,24 @@ def sensitivity_score(
     return float(values.mean())
 
 
-def localisation(attributions: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-    """Mean share of |attribution| mass on the ground-truth elements, and the chance share."""
+def localisation(
+    attributions: np.ndarray, truth: np.ndarray, valid: np.ndarray | None = None
+) -> tuple[float, float]:
+    """Mean share of |attribution| mass on the ground-truth elements, and the chance share.
+
+    ``valid`` marks the elements that count (e.g. words, not padding or ``[CLS]``):
+    the chance share is the ground truth's share of the valid elements.
+    """
     n = len(attributions)
     mass = np.abs(attributions.reshape(n, -1))
     mask = truth.reshape(n, -1).astype(bool)
+    valid = np.ones_like(mask) if valid is None else valid.reshape(n, -1).astype(bool)
+    mass = np.where(valid, mass, 0.0)
     total = mass.sum(1)
     keep = total > 0
     share = (mass * mask).sum(1)[keep] / total[keep]
-    return float(share.mean()), float(mask.mean())
+    chance = (mask & valid).sum(1)[keep] / valid.sum(1)[keep]
+    return float(share.mean()), float(chance.mean())
 
 
 def agreement(importances: dict[str, np.ndarray]) -> np.ndarray:
