@@ -129,6 +129,12 @@ class ExplainSettings(_Strict):
     shap_background: int = Field(default=16, ge=1, description="background rows for SHAP")
     curve_steps: int = Field(default=10, ge=2, description="points of deletion/insertion curves")
     top_k: int = Field(default=10, ge=1)
+    sensitive_top_k: int = Field(
+        default=5, ge=1, description="flag sensitive features ranked this high"
+    )
+    proxy_threshold: float = Field(
+        default=0.3, gt=0, le=1, description="association (Cramér's V / η) that makes a proxy"
+    )
     seed: int | None = Field(default=None, ge=0, description="default: the audit's seed")
 
 

@@ -50,6 +50,8 @@ DEFAULT_THRESHOLDS: dict[str, Threshold] = {
     "randomization_spearman": Threshold(warn=0.6, fail=0.85, higher_is_better=False),
     "deletion_gain": Threshold(warn=None, fail=0.0, higher_is_better=True),
     "localisation_lift": Threshold(warn=2.0, fail=1.2, higher_is_better=True),
+    # a sensitive feature (or a proxy) among the top 5 features warns
+    "sensitive_feature_rank": Threshold(warn=5.5, fail=None, higher_is_better=True),
     # data
     "min_group_share": Threshold(warn=0.05, fail=0.01, higher_is_better=True),
     "representation_gap": Threshold(warn=0.05, fail=0.10, higher_is_better=False),

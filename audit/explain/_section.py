@@ -68,13 +68,21 @@ def context(subject: Subject, settings: ExplainSettings) -> ExplainContext:
             baseline[0] = int(cls)
     else:
         baseline = subject.X_train.mean(dim=0)
+    metadata = dict(subject.metadata)
+    from audit.explain._tabular import grouping
+
+    groups = grouping(subject)
+    if groups is not None:  # perturbation methods perturb each original feature at once
+        from audit.explain._groups import feature_mask
+
+        metadata["feature_mask"] = feature_mask(groups[1])
     return ExplainContext(
         model,
         baseline,
         subject.X_train[torch.as_tensor(pick)],
         settings,
         subject.modality,
-        dict(subject.metadata),
+        metadata,
     )
 
 
@@ -242,6 +250,12 @@ def _importances(
     For text the unit is the vocabulary token (mean |attribution| over its
     occurrences, padding and ``[CLS]`` left out), not the position.
     """
+    from audit.explain._tabular import grouped_importances, grouping
+
+    groups = grouping(subject)
+    if groups is not None:  # in the user's original features
+        names, index = groups
+        return names, grouped_importances(run, methods, index), {}
     if subject.modality != "text":
         size = int(np.prod(run.attributions[methods[0].name].shape[1:]))
         labels = feature_labels(subject, size)
@@ -291,7 +305,7 @@ def explainability_section(subject: Subject, settings: ExplainSettings | None = 
         warnings.filterwarnings("ignore", message=".*input array is constant.*")  # scipy
         run = explain_subject(subject, methods, settings)
         labels, importances, extra = _importances(subject, run, methods)
-        view = _view(subject, run, methods, labels)
+        view = _view(subject, run, methods, labels, settings)
     for spec in methods:
         for name, value in run.trust[spec.name].items():
             section.metrics.append(
@@ -346,10 +360,17 @@ def explainability_section(subject: Subject, settings: ExplainSettings | None = 
     return section
 
 
-def _view(subject: Subject, run: ExplainRun, methods: list[MethodSpec], labels: list[str]) -> View:
+def _view(
+    subject: Subject, run: ExplainRun, methods: list[MethodSpec], labels: list[str], settings
+) -> View:
     """The modality's own view: local rows, image maps, time-step strips or tokens."""
     from audit.explain import _attention, _views
+    from audit.explain._tabular import grouping, tabular_view
 
+    groups = grouping(subject)
+    if groups is not None:
+        size = int(np.prod(run.attributions[methods[0].name].shape[1:]))
+        return tabular_view(subject, run, methods, settings, *groups, feature_labels(subject, size))
     if subject.modality == "tabular":
         from audit.explain._local import local_table
 

@@ -85,3 +85,47 @@ def test_proxies_of_a_sensitive_feature():
         and "noise" not in names
         and "sex" not in names
     )
+
+
+@pytest.fixture(scope="module")
+def credit_sections():
+    import audit
+
+    settings = {"explainability": {"n_samples": 64, "trust_samples": 8, "seed": 0}}
+    out = {}
+    for variant in ("default", "biased"):
+        subject = audit.reference("credit", seed=0, variant=variant)
+        out[variant] = (
+            subject,
+            audit.run(subject, checks=["explainability"], config=settings).section(
+                "explainability"
+            ),
+        )
+    return out
+
+
+def test_credit_global_ranking_names_original_features_only(credit_sections):
+    subject, section = credit_sections["default"]
+    ranked = [row[0] for row in section.table("global_importance").rows]
+    assert set(ranked) <= set(subject.metadata["feature_groups"]) and "checking_account" in ranked
+    assert not any("=" in name for name in ranked)
+    local = section.table("local").rows[0][-1]
+    assert "checking_account = " in local and "checking_account=" not in local
+    detail = [row[0] for row in section.table("global_importance_columns").rows]
+    assert any("=" in name for name in detail)  # the encoded view stays as a detail table
+    grouping = dict(section.table("grouping").rows)
+    assert grouping["Feature ablation"].startswith("the whole group perturbed at once")
+    assert grouping["Integrated Gradients"].startswith("sum of the encoded columns")
+
+
+def test_sensitive_feature_flag_fires_on_the_biased_credit_control(credit_sections):
+    _, biased = credit_sections["biased"]
+    rows = {(r[0], r[1]): r for r in biased.table("sensitive_features").rows}
+    assert rows[("sex", "sex")][3] == 1 and rows[("sex", "sex")][4] is True
+    assert biased.metric("sensitive_feature_rank").value == 1.0
+    assert biased.metric("sensitive_feature_rank").verdict == "warn"
+    assert any(note.startswith("Sensitive feature sex ranks #1") for note in biased.notes)
+    _, default = credit_sections["default"]
+    assert {(r[0], r[1]): r for r in default.table("sensitive_features").rows}[("sex", "sex")][
+        3
+    ] > 1
