@@ -52,6 +52,10 @@ DEFAULT_THRESHOLDS: dict[str, Threshold] = {
     "localisation_lift": Threshold(warn=2.0, fail=1.2, higher_is_better=True),
     # a sensitive feature (or a proxy) among the top 5 features warns
     "sensitive_feature_rank": Threshold(warn=5.5, fail=None, higher_is_better=True),
+    # privacy: membership inference (lower is better)
+    "mia_auc": Threshold(warn=0.6, fail=0.7, higher_is_better=False),
+    "mia_tpr_at_1pct_fpr": Threshold(warn=0.05, fail=0.10, higher_is_better=False),
+    "empirical_epsilon_lower_bound": Threshold(warn=0.5, fail=2.0, higher_is_better=False),
     # data
     "min_group_share": Threshold(warn=0.05, fail=0.01, higher_is_better=True),
     "representation_gap": Threshold(warn=0.05, fail=0.10, higher_is_better=False),

@@ -34,6 +34,7 @@ CHECKS: dict[str, CheckSpec] = {
     ),
     "explainability": CheckSpec("explainability", "audit.checks._explainability", "Explainability"),
     "fairness": CheckSpec("fairness", "audit.checks._fairness", "Fairness"),
+    "privacy": CheckSpec("privacy", "audit.checks._privacy", "Privacy"),
     "compute": CheckSpec("compute", "audit.checks._compute", "Compute"),
 }
 
