@@ -52,3 +52,41 @@ def tiny_data() -> tuple[np.ndarray, np.ndarray]:
     X = rng.normal(size=(40, 3)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.int64)
     return X, y
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _train_each_reference_once():
+    """Train each reference model once per test session, keyed by its arguments.
+
+    The suite asks for the same domains in many modules; training them again would
+    only cost time. Calls that watch training (``on_epoch``) or train with DP bypass
+    the cache, so the determinism tests still train twice.
+    """
+    import audit.domains
+    from audit.domains import _registry
+
+    original = _registry.reference
+    cache: dict[tuple, audit.Subject] = {}
+
+    def reference(domain, *, seed=0, variant="default", training=None, on_epoch=None, privacy=None):
+        if on_epoch is not None or privacy is not None:
+            return original(
+                domain,
+                seed=seed,
+                variant=variant,
+                training=training,
+                on_epoch=on_epoch,
+                privacy=privacy,
+            )
+        key = (domain, seed, variant, None if training is None else training.model_dump_json())
+        if key not in cache:
+            cache[key] = original(domain, seed=seed, variant=variant, training=training)
+        return cache[key]
+
+    patched = [(audit, "reference"), (audit.domains, "reference"), (_registry, "reference")]
+    saved = [(module, name, getattr(module, name)) for module, name in patched]
+    for module, name in patched:
+        setattr(module, name, reference)
+    yield
+    for module, name, value in saved:
+        setattr(module, name, value)

@@ -106,6 +106,16 @@ def reference(
     with build_context(dp) as record:
         subject = module.build(seed=seed, variant=variant, training=training, on_epoch=on_epoch)
     _attach_training_record(subject, record)
+    if dp is not None:  # the cost of privacy: a non-private twin and the utility curve
+        from audit.privacy._twin import compare_with_twin
+
+        def build(settings):
+            with build_context(settings) as other:
+                twin = module.build(seed=seed, variant=variant, training=training, on_epoch=None)
+            _attach_training_record(twin, other)
+            return twin
+
+        compare_with_twin(subject, build, dp)
     return subject
 
 

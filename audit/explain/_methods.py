@@ -148,10 +148,17 @@ def gradient_shap(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) ->
     """GradientShap with the background rows as the baseline distribution."""
     from captum.attr import GradientShap
 
-    torch.manual_seed(ctx.settings.seed or 0)
-    attr = GradientShap(ctx.model).attribute(
-        X, baselines=ctx.background, n_samples=16, stdevs=0.0, target=target
-    )
+    seed = ctx.settings.seed or 0
+    state = np.random.get_state()  # captum draws the baselines with numpy's global RNG
+    try:
+        np.random.seed(seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            attr = GradientShap(ctx.model).attribute(
+                X, baselines=ctx.background, n_samples=16, stdevs=0.0, target=target
+            )
+    finally:
+        np.random.set_state(state)
     return Explanation(attr.detach().numpy())
 
 
