@@ -256,6 +256,44 @@ def shap_values(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> E
     return Explanation(values.astype(np.float32), notes=notes)
 
 
+def kernel_shap(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """shap's KernelExplainer on the model as a plain predict function (no gradients).
+
+    The background is summarised with ``shap.kmeans`` to 10 centres, as shap advises;
+    its cost grows with background size times rows.
+    """
+    import shap
+
+    def predict(values: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return ctx.model(torch.as_tensor(values, dtype=X.dtype)).numpy()
+
+    background = shap.kmeans(ctx.background.numpy(), min(10, len(ctx.background)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        explainer = shap.KernelExplainer(predict, background)
+        values = np.asarray(
+            explainer.shap_values(X.numpy(), nsamples=2 * X.shape[1] + 64, silent=True)
+        )
+    return Explanation(
+        _pick_target(values, target.numpy(), X.ndim).astype(np.float32),
+        notes=["KernelExplainer on a model without gradients"],
+    )
+
+
+def is_differentiable(model: nn.Module, row: torch.Tensor) -> bool:
+    """Whether the model's output carries a gradient back to a float input row."""
+    if not row.is_floating_point():
+        return True  # token ids: gradients flow from the embedding layer
+    x = row.detach().clone().unsqueeze(0).requires_grad_(True)
+    with torch.enable_grad():
+        try:
+            out = model(x)
+        except RuntimeError:
+            return False
+    return isinstance(out, torch.Tensor) and out.requires_grad
+
+
 def _pick_target(values: np.ndarray, target: np.ndarray, ndim: int) -> np.ndarray:
     """shap returns (rows, ..., classes) or a list per class: keep each row's target class."""
     if values.ndim == ndim + 1 and values.shape[0] != len(target):  # (classes, rows, ...)
@@ -284,6 +322,7 @@ METHODS: dict[str, MethodSpec] = {
             "feature_ablation", "Feature ablation", "perturbation", ("tabular",), feature_ablation
         ),
         MethodSpec("shap", "SHAP", "shap", ("tabular",), shap_values, library="shap"),
+        MethodSpec("kernel_shap", "Kernel SHAP", "shap", ("tabular",), kernel_shap, library="shap"),
         MethodSpec("occlusion", "Occlusion", "perturbation", ("image", "sequence"), occlusion),
         MethodSpec("gradcam", "GradCAM", "layer", ("image",), gradcam),
         MethodSpec(
@@ -297,13 +336,26 @@ METHODS: dict[str, MethodSpec] = {
 }
 
 
-def methods_for(modality: str, names: list[str] | None = None) -> list[MethodSpec]:
-    """The registered methods for ``modality`` (all, or those named, in that order)."""
+#: Methods that work on a plain predict function; those used only in that case.
+NO_GRADIENT = ("feature_ablation", "kernel_shap", "occlusion")
+NO_GRADIENT_ONLY = ("kernel_shap",)
+
+
+def methods_for(
+    modality: str, names: list[str] | None = None, *, differentiable: bool = True
+) -> list[MethodSpec]:
+    """The registered methods for ``modality`` (the defaults, or those named, in that order).
+
+    For a model without gradients the defaults are the perturbation methods and
+    KernelExplainer; naming a gradient method for such a model is an error.
+    """
     from audit.errors import bad_input
 
     available = [m for m in METHODS.values() if modality in m.modalities]
-    if names is None:
-        return available
+    if names is None:  # by default: every method that needs gradients, or none of them
+        if differentiable:
+            return [m for m in available if m.name not in NO_GRADIENT_ONLY]
+        return [m for m in available if m.name in NO_GRADIENT]
     known = {m.name: m for m in available}
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -312,4 +364,12 @@ def methods_for(modality: str, names: list[str] | None = None) -> list[MethodSpe
             f"names from {sorted(known)} for {modality} data",
             f"{unknown}",
         )
-    return [known[n] for n in names]
+    chosen = [known[n] for n in names]
+    needs = [m.name for m in chosen if m.name not in NO_GRADIENT]
+    if not differentiable and needs:
+        raise bad_input(
+            "explainability.methods",
+            f"methods without gradients ({', '.join(NO_GRADIENT)}) for this model",
+            f"{needs}",
+        )
+    return chosen

@@ -293,7 +293,10 @@ def explainability_section(subject: Subject, settings: ExplainSettings | None = 
     ['feature', 'saliency']
     """
     settings = settings or ExplainSettings()
-    methods = methods_for(subject.modality, settings.methods)
+    from audit.explain._methods import is_differentiable
+
+    differentiable = is_differentiable(subject.model.eval(), subject.X_test[0])
+    methods = methods_for(subject.modality, settings.methods, differentiable=differentiable)
     section = Section(id=SECTION_ID, title=TITLE)
     if not methods:
         section.summary = f"No attribution method is registered for {subject.modality} data."

@@ -115,7 +115,9 @@ def test_method_registry_by_modality():
         "shap",
     ]
     assert {m.name for m in methods_for("image")} >= {"gradcam", "occlusion", "saliency"}
-    with pytest.raises(audit.AuditInputError, match=r"explainability\.methods: expected names from"):
+    with pytest.raises(
+        audit.AuditInputError, match=r"explainability\.methods: expected names from"
+    ):
         methods_for("tabular", ["gradcam"])
 
 
@@ -153,3 +155,41 @@ def test_credit_section_has_badges_local_rows_and_agreement(credit_section):
     matrix = section.table("agreement")
     assert [row[i + 1] for i, row in enumerate(matrix.rows)] == [1.0] * len(matrix.rows)
     assert section.summary.split(" of ")[1].startswith("6 methods trusted")
+
+
+class _NumpyModel(torch.nn.Module):
+    """A plain predict function: numpy inside, so no gradients reach the input."""
+
+    def forward(self, x):
+        score = x.detach().numpy() @ np.array([1.0, -1.0, 0.5], dtype=np.float32)
+        return torch.as_tensor(np.stack([-score, score], axis=1))
+
+
+def test_a_model_without_gradients_gets_kernel_shap_and_perturbation_methods():
+    from audit.explain._methods import is_differentiable
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)
+    subject = audit.Subject(_NumpyModel(), (X, y), (X, y))
+    assert not is_differentiable(subject.model, subject.X_test[0])
+    assert [m.name for m in methods_for("tabular", differentiable=False)] == [
+        "feature_ablation",
+        "kernel_shap",
+    ]
+    settings = ExplainSettings(n_samples=12, trust_samples=6, background=20, seed=0)
+    result = audit.run(
+        subject, checks=["explainability"], config={"explainability": settings.model_dump()}
+    )
+    section = result.section("explainability")
+    assert section.table("global_importance").columns == [
+        "feature",
+        "feature_ablation",
+        "kernel_shap",
+    ]
+    top = [row[0] for row in section.table("global_importance").rows][:2]
+    assert set(top) == {"x0", "x1"}  # the weights 1 and -1 dominate 0.5
+    with pytest.raises(
+        audit.AuditInputError, match=r"explainability\.methods: expected methods without gradients"
+    ):
+        methods_for("tabular", ["integrated_gradients"], differentiable=False)
