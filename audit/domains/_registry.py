@@ -153,6 +153,15 @@ def _attach_training_record(subject, record) -> None:
         subject.metadata["recipe"] = record.recipe
     if record.privacy_record is not None:
         subject.metadata["privacy"] = record.privacy_record
+        # DP training returns a ModuleValidator.fix-ed copy: point the explainers at its layers
+        model = subject.model
+        for key, attribute in (
+            ("gradcam_layer", "last_block"),
+            ("embedding_layer", "embedding"),
+            ("attention", "attention_weights"),
+        ):
+            if key in subject.metadata and hasattr(model, attribute):
+                subject.metadata[key] = getattr(model, attribute)
         subject.name = (
             f"{subject.name} (DP, ε={record.privacy_record.get('epsilon', float('nan')):.2f})"
         )

@@ -143,7 +143,8 @@ class TransformerClassifier(nn.Module):
             raise ValueError(f"sequences of {ids.shape[1]} tokens exceed max_len {self.max_len}")
         ids = ids.long()
         padding_mask = ids == self.pad_id
-        positions = torch.arange(ids.shape[1], device=ids.device)
+        # one row of positions per example: opacus needs a batch dimension on every layer
+        positions = torch.arange(ids.shape[1], device=ids.device).expand(ids.shape[0], -1)
         x = self.embedding_dropout(self.embedding(ids) + self.position(positions))
         weights = []
         for block in self.blocks:
