@@ -28,7 +28,8 @@ def as_features(
         if bad:
             raise bad_input(
                 argument,
-                "numeric columns only (encode categorical columns first)",
+                "numeric columns only (encode categorical columns first, e.g. with "
+                "audit.datasets.TabularEncoder)",
                 f"non-numeric column(s) {bad[:5]}",
             )
         names = [str(c) for c in value.columns]

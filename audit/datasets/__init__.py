@@ -2,6 +2,7 @@
 
 from audit.datasets._breast_cancer import breast_cancer
 from audit.datasets._digits import ImageData, digits_images
+from audit.datasets._encode import TabularEncoder
 from audit.datasets._german import GERMAN_CREDIT_SHA256, TabularData, german_credit
 from audit.datasets._online import DatasetUnavailableError, adult, huggingface_text
 from audit.datasets._sentiment import SentimentData, sentiment_corpus
@@ -14,6 +15,7 @@ __all__ = [
     "SentimentData",
     "SignalData",
     "TabularData",
+    "TabularEncoder",
     "adult",
     "breast_cancer",
     "digits_images",

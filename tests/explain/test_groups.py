@@ -129,3 +129,60 @@ def test_sensitive_feature_flag_fires_on_the_biased_credit_control(credit_sectio
     assert {(r[0], r[1]): r for r in default.table("sensitive_features").rows}[("sex", "sex")][
         3
     ] > 1
+
+
+def test_a_users_dataframe_encoded_by_the_suite_is_explained_in_its_own_features():
+    import audit
+    from audit.datasets import TabularEncoder
+    from audit.training import Recipe, fit
+
+    rng = np.random.default_rng(0)
+    n = 400
+    raw = pd.DataFrame(
+        {
+            "region": rng.choice(["north", "south", "east"], n),
+            "income": rng.normal(50, 10, n),
+            "noise": rng.normal(0, 1, n),
+        }
+    )
+    y = ((raw["region"] == "north") | (raw["income"] > 55)).astype(np.int64).to_numpy()
+    encoder = TabularEncoder().fit(raw[:300])
+    X_train, X_test = (
+        encoder.transform(raw[:300]),
+        encoder.transform(raw[300:]).reset_index(drop=True),
+    )
+    assert encoder.feature_groups["region"] == ["region=east", "region=north", "region=south"]
+    torch.manual_seed(0)
+    model = audit.models.MLP(X_train.shape[1], 2, hidden=(16,), dropout=0.0)
+    fit(
+        model,
+        (torch.tensor(X_train.to_numpy()), torch.tensor(y[:300])),
+        recipe=Recipe(epochs=60, lr=1e-2),
+    )
+    subject = audit.Subject(
+        model,
+        (X_train, y[:300]),
+        (X_test, y[300:]),
+        metadata=encoder.metadata(raw[:300], raw[300:]),
+    )
+    settings = {
+        "explainability": {"n_samples": 50, "trust_samples": 6, "methods": ["integrated_gradients"]}
+    }
+    section = audit.run(subject, checks=["explainability"], config=settings).section(
+        "explainability"
+    )
+    ranked = [row[0] for row in section.table("global_importance").rows]
+    assert ranked[-1] == "noise" and set(ranked) == {"region", "income", "noise"}
+    assert "region = " in section.table("local").rows[0][-1]
+
+
+def test_encoder_errors_name_the_argument():
+    from audit.datasets import TabularEncoder
+
+    with pytest.raises(
+        AuditInputError, match=r"categorical: expected columns of the frame, got unknown \['x'\]"
+    ):
+        TabularEncoder(categorical=["x"]).fit(pd.DataFrame({"a": [1.0]}))
+    encoder = TabularEncoder().fit(pd.DataFrame({"a": [1.0, 2.0]}))
+    with pytest.raises(AuditInputError, match="frame: expected the columns"):
+        encoder.transform(pd.DataFrame({"b": [1.0]}))
