@@ -8,10 +8,10 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from audit._threads import one_thread
 from audit.config import TrainingConfig
 from audit.datasets._signals import event_signals
 from audit.domains._common import recipe_with, seeded_model, train, validation_split
-from audit.domains._vision import one_thread
 from audit.errors import bad_input
 from audit.models._lstm import LSTMClassifier
 from audit.subject import Subject

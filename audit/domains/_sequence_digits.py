@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from audit._threads import one_thread
 from audit.config import TrainingConfig
 from audit.datasets._digits import digits_images
 from audit.domains._common import recipe_with, seeded_model, train, validation_split
-from audit.domains._vision import one_thread
 from audit.errors import bad_input
 from audit.models._lstm import LSTMClassifier
 from audit.subject import Subject

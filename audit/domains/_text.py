@@ -8,12 +8,12 @@ the sensitive feature ``name_group``.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from audit._threads import one_thread as _one_thread
 from audit.config import TrainingConfig
 from audit.datasets._sentiment import GROUP_COLUMN, sentiment_corpus
 from audit.domains._common import recipe_with, seeded_model, train, validation_split
@@ -122,14 +122,3 @@ def build(
             "validation_rows": len(val_rows),
         },
     )
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run the block with one intra-op torch thread, then restore the caller's setting."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from audit._threads import one_thread
 from audit.config import TrainingConfig
 from audit.datasets._digits import digits_images
 from audit.domains._common import recipe_with, seeded_model, train, validation_split
@@ -16,7 +16,7 @@ from audit.models._cnn import ResNetSmall
 from audit.subject import Subject
 from audit.training import Recipe
 
-__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "OVERFIT_TRAIN_SHARE", "build", "one_thread"]
+__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "OVERFIT_TRAIN_SHARE", "build"]
 
 #: Adam with weight decay, dropout 0.1 before the head, early stopping on validation loss.
 DEFAULT_RECIPE = Recipe(epochs=30, batch_size=64, lr=3e-3, weight_decay=1e-4, patience=8)
@@ -27,28 +27,6 @@ OVERFIT_TRAIN_SHARE = 0.05
 VALIDATION_SHARE = 0.2
 WIDTHS = (16, 32)
 VARIANTS = ("default", "overfit")
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch's CPU ops on one thread inside the block, then restore the thread count.
-
-    The reference models are small: a second thread buys little, and when other
-    processes share the cores, waiting threads make training many times slower.
-    One thread also gives the same weights whatever the machine's core count.
-
-    Examples
-    --------
-    >>> with one_thread():
-    ...     torch.get_num_threads()
-    1
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def build(

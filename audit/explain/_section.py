@@ -9,15 +9,14 @@ time steps, highlighted tokens with attention rollout, or local rows for tables.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import warnings
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+from audit._threads import one_thread
 from audit.config import ExplainSettings
 from audit.explain import _trust as trust
 from audit.explain._methods import (
@@ -95,29 +94,6 @@ def _contiguous(spec: MethodSpec) -> MethodSpec:
         return out
 
     return dataclasses.replace(spec, explain=explain)
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch's CPU ops on one thread inside the block, then restore the thread count.
-
-    Attribution runs many small passes: on a shared machine, a second thread waiting
-    for a busy core made the section about ten times slower (27 s against 2.7 s for
-    the credit domain at a load of 4 on 2 cores), and one thread gives the same
-    numbers whatever the core count.
-
-    Examples
-    --------
-    >>> with one_thread():
-    ...     torch.get_num_threads()
-    1
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def explain_subject(
