@@ -97,7 +97,8 @@ BAD_INPUTS = [
     (
         "non-numeric DataFrame column",
         lambda X, y: {"train": (pd.DataFrame({"sex": ["m"] * 40}), y)},
-        "train[0] (X): expected numeric columns only (encode categorical columns first)",
+        "train[0] (X): expected numeric columns only (encode categorical columns first, "
+        "e.g. with audit.datasets.TabularEncoder), got non-numeric column(s) ['sex'].",
     ),
     (
         "1-D features",
