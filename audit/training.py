@@ -13,7 +13,7 @@ from torch import nn
 from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
 
-__all__ = ["FitResult", "Recipe", "fit"]
+__all__ = ["EpochTracker", "FitResult", "Recipe", "evaluate", "fit"]
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def fit(
     generator = torch.Generator().manual_seed(seed)
     loss_fn = nn.CrossEntropyLoss()
     history = TrainingHistory(recipe={**asdict(recipe), "seed": seed, "optimizer": "Adam"})
-    best_loss, best_state, stale = float("inf"), None, 0
+    tracker = EpochTracker(history, (X, y), val, patience=recipe.patience, on_epoch=on_epoch)
     started = time.perf_counter()
 
     with torch.random.fork_rng(devices=[]):
@@ -115,30 +115,54 @@ def fit(
                 loss = loss_fn(model(X[idx]), y[idx])
                 loss.backward()
                 optimizer.step()
-            train_loss, train_acc = evaluate(model, X, y)
-            record = EpochRecord(epoch, train_loss, train_acc)
-            if val is not None:
-                record.val_loss, record.val_accuracy = evaluate(model, *val)
-            history.records.append(record)
-            if on_epoch is not None:
-                on_epoch(record)
-            if recipe.patience is not None and record.val_loss is not None:
-                if record.val_loss < best_loss - 1e-6:
-                    best_loss, stale = record.val_loss, 0
-                    best_state = copy.deepcopy(model.state_dict())
-                    history.best_epoch = epoch
-                else:
-                    stale += 1
-                    if stale >= recipe.patience:
-                        history.stopped_early = True
-                        break
+            if tracker.end_epoch(model, epoch):
+                break
     history.seconds = round(time.perf_counter() - started, 4)
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    else:
-        history.best_epoch = len(history.records)
+    model.load_state_dict(tracker.kept_state(model))
     model.eval()
     return FitResult(model=model, history=history)
+
+
+class EpochTracker:
+    """Records each epoch's losses and accuracies and decides on early stopping.
+
+    Shared by :func:`fit` and DP-SGD training: after each epoch, call
+    :meth:`end_epoch`; at the end, :meth:`kept_state` gives the weights to keep (the
+    best validation loss's when early stopping is on, else the last).
+    """
+
+    def __init__(
+        self, history: TrainingHistory, train, val, *, patience: int | None, on_epoch=None
+    ):
+        self.history, self.train, self.val = history, train, val
+        self.patience, self.on_epoch = patience, on_epoch
+        self.best_loss, self.best_state, self.stale = float("inf"), None, 0
+
+    def end_epoch(self, model: nn.Module, epoch: int) -> bool:
+        """Evaluate ``model`` after ``epoch``; return True when training should stop."""
+        record = EpochRecord(epoch, *evaluate(model, *self.train))
+        if self.val is not None:
+            record.val_loss, record.val_accuracy = evaluate(model, *self.val)
+        self.history.records.append(record)
+        if self.on_epoch is not None:
+            self.on_epoch(record)
+        if self.patience is None or record.val_loss is None:
+            return False
+        if record.val_loss < self.best_loss - 1e-6:
+            self.best_loss, self.stale = record.val_loss, 0
+            self.best_state = copy.deepcopy(model.state_dict())
+            self.history.best_epoch = epoch
+            return False
+        self.stale += 1
+        self.history.stopped_early = self.stale >= self.patience
+        return self.history.stopped_early
+
+    def kept_state(self, model: nn.Module) -> dict:
+        """The state dict to keep, and ``history.best_epoch`` set accordingly."""
+        if self.best_state is not None:
+            return self.best_state
+        self.history.best_epoch = len(self.history.records)
+        return model.state_dict()
 
 
 def evaluate(

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from audit.config import PrivacySettings
 from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
-from audit.training import Recipe, evaluate, fit
+from audit.training import EpochTracker, Recipe, fit
 
 __all__ = ["PrivateFit", "default_grad_sample_mode", "fit_private", "make_trainer", "module_swaps"]
 
@@ -155,7 +155,7 @@ def fit_private(
     history = TrainingHistory(
         recipe={**asdict(recipe), "seed": seed, "optimizer": "Adam", "dp_sgd": True}
     )
-    best_loss, best_state, stale = float("inf"), None, 0
+    tracker = EpochTracker(history, (X, y), val, patience=recipe.patience, on_epoch=on_epoch)
     started = time.perf_counter()
 
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
@@ -209,28 +209,11 @@ def fit_private(
                 else:
                     criterion(dp_model(xb), yb).backward()
                 dp_optimizer.step()
-            record = EpochRecord(epoch, *evaluate(fixed, X, y))
-            if val is not None:
-                record.val_loss, record.val_accuracy = evaluate(fixed, *val)
-            history.records.append(record)
-            if on_epoch is not None:
-                on_epoch(record)
-            if recipe.patience is not None and record.val_loss is not None:
-                if record.val_loss < best_loss - 1e-6:
-                    best_loss, stale = record.val_loss, 0
-                    best_state = copy.deepcopy(fixed.state_dict())
-                    history.best_epoch = epoch
-                else:
-                    stale += 1
-                    if stale >= recipe.patience:
-                        history.stopped_early = True
-                        break
+            if tracker.end_epoch(fixed, epoch):
+                break
         epsilon = float(engine.get_epsilon(delta))
     history.seconds = round(time.perf_counter() - started, 4)
-    if best_state is None:
-        best_state = fixed.state_dict()
-        history.best_epoch = len(history.records)
-    fresh.load_state_dict(best_state)
+    fresh.load_state_dict(tracker.kept_state(fixed))
     fresh.eval()
     if hasattr(dp_model, "remove_hooks"):
         dp_model.remove_hooks()
