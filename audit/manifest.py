@@ -68,14 +68,32 @@ def peak_rss_mb() -> float:
     return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 
 
-def build_manifest(subject: Any, config: Any) -> dict[str, Any]:
-    """Everything needed to reproduce a result, except its run time (see ``runtime``)."""
+def _environment(config: Any) -> dict[str, Any]:
     return {
         "versions": package_versions(),
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
         "seed": config.seed,
         "config": config.model_dump(mode="json"),
+    }
+
+
+def build_manifest(subject: Any, config: Any, *, data_hash: str | None = None) -> dict[str, Any]:
+    """Everything needed to reproduce a result, except its run time (see ``runtime``).
+
+    Without a subject (audited predictions), there is no model hash and ``data_hash``
+    gives the data's.
+    """
+    if subject is None:
+        return {
+            **_environment(config),
+            "model_sha256": None,
+            "data_sha256": data_hash,
+            "torch_threads": None,
+            "runtime": {},
+        }
+    return {
+        **_environment(config),
         "model_sha256": state_sha256(subject.model),
         "data_sha256": data_sha256(
             subject.X_train, subject.y_train, subject.X_test, subject.y_test

@@ -18,7 +18,7 @@ import pandas as pd
 
 from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
-from audit.manifest import package_versions, peak_rss_mb
+from audit.manifest import build_manifest, peak_rss_mb
 from audit.policy import Policy
 from audit.results import AuditResult, Metric, Section, worst_verdict
 
@@ -145,20 +145,13 @@ def audit_predictions(
             "seconds": round(time.perf_counter() - t0, 4),
             "peak_rss_mb": peak_rss_mb(),
         }
-    manifest = {
-        "versions": package_versions(),
-        "python": __import__("platform").python_version(),
-        "platform": __import__("platform").platform(terse=True),
-        "seed": settings.seed,
-        "config": settings.model_dump(mode="json"),
-        "model_sha256": None,
-        "data_sha256": _frame_sha256(df[sorted(used | set(groups.columns))]),
-        "torch_threads": None,
-        "runtime": {
-            "started_at": started.isoformat(timespec="seconds"),
-            "stages": stages,
-            "peak_rss_mb": peak_rss_mb(),
-        },
+    manifest = build_manifest(
+        None, settings, data_hash=_frame_sha256(df[sorted(used | set(groups.columns))])
+    )
+    manifest["runtime"] = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "stages": stages,
+        "peak_rss_mb": peak_rss_mb(),
     }
     subject = {
         "name": name,
