@@ -133,13 +133,18 @@ def audit_predictions(
             ),
         ),
     }
-    for check in settings.checks or list(builders):
+    from audit.checks import get_check
+
+    checks = settings.checks or list(builders)
+    unknown = [c for c in checks if c not in builders]
+    if unknown:
+        raise bad_input("checks", f"names from {list(builders)} for predictions", f"{unknown}")
+    for check in checks:
         t0 = time.perf_counter()
         section = policy.apply(builders[check]())
-        if check == "fairness":
-            from audit.checks._fairness import conclude
-
-            conclude(section)
+        module = get_check(check).load()
+        if hasattr(module, "conclude"):  # the same post-policy step as for models
+            module.conclude(section)
         sections.append(section)
         stages[check] = {
             "seconds": round(time.perf_counter() - t0, 4),

@@ -214,3 +214,18 @@ def test_cli_unreadable_file_exits_2(tmp_path):
         )
         assert result.exit_code == 2
         assert result.output.strip().startswith("error: FILE: expected a readable CSV file")
+
+
+def test_checks_that_need_a_model_are_refused_by_name(table):
+    with pytest.raises(AuditInputError) as info:
+        audit.audit_predictions(
+            table,
+            y_true="y",
+            y_score="score",
+            sensitive=["sex"],
+            config={"checks": ["performance", "explainability"]},
+        )
+    assert str(info.value) == (
+        "checks: expected names from ['data', 'performance', 'fairness'] for predictions, "
+        "got ['explainability']."
+    )

@@ -157,6 +157,8 @@ def conclude(section: Section) -> None:
     """After the policy has judged the metrics, state the overfitting verdict."""
     keys = {m.key: m for m in section.metrics}
     evidence = [keys[k] for k in ("accuracy_gap", "val_loss_rise") if k in keys]
+    if not evidence:  # predictions only: no train split, no overfitting to judge
+        return
     verdict = worst_verdict([m.verdict for m in evidence])
     parts = ", ".join(
         f"{m.key} = {m.value:.3f} ({m.verdict})" for m in evidence if m.value is not None
