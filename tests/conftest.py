@@ -69,7 +69,11 @@ def _train_each_reference_once():
     cache: dict[tuple, audit.Subject] = {}
 
     def reference(domain, *, seed=0, variant="default", training=None, on_epoch=None, privacy=None):
-        if on_epoch is not None or privacy is not None:
+        if (
+            on_epoch is not None
+            or privacy is not None
+            or not hasattr(training or audit.TrainingConfig(), "model_dump_json")
+        ):
             return original(
                 domain,
                 seed=seed,

@@ -121,3 +121,17 @@ def test_online_extra_exists():
         "project"
     ]
     assert any(d.startswith("datasets") for d in project["optional-dependencies"]["online"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seed": -1}, "seed: expected a non-negative int, got -1."),
+        ({"training": {"epochs": 3}}, "training: expected an audit.config.TrainingConfig or None"),
+        ({"privacy": {"dp": True}}, "privacy: expected an audit.config.PrivacySettings or None"),
+    ],
+)
+def test_reference_arguments_are_named(kwargs, message):
+    with pytest.raises(audit.AuditInputError) as info:
+        audit.reference("credit", **kwargs)
+    assert str(info.value).startswith(message)
