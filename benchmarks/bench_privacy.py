@@ -2,30 +2,35 @@
 
 Measures, in one run on this machine (CPU):
 
-1. Training time of the credit MLP (German credit, 700 rows) and of a small CNN
-   (Conv2d–GroupNorm–ReLU ×2, Linear; sklearn's 8×8 digits) with the same recipe:
-   non-private :func:`audit.training.fit` against :func:`audit.privacy.fit_private` at
-   target ε = 3 (opacus's noise search included) and at the σ that search found (the
-   DP loop alone). Median of ``--runs``, interleaved.
-2. Per-epoch time of each grad-sample mode (hooks, ew, functorch, ghost) on both
-   models: the slope between a 2-epoch and a 12-epoch run, DP ÷ non-private.
-3. The privacy check on the credit reference model with the default number of shadow
-   models (loss-threshold attack and offline LiRA).
+1. Training of each reference domain's model on its fitting rows with the domain's
+   DP recipe (``PRIVATE_RECIPE``, early stopping off so both runs take the same
+   epochs): non-private :func:`audit.training.fit` (the DP model's twin) against
+   :func:`audit.privacy.fit_private` to a target ε = 3, whole calls: **cold** (the
+   first call for these settings in the process: the σ search and the final ε by
+   opacus's PRV accountant included), **warm** (σ and ε remembered, as for a repeated
+   run) and at the σ found (fixed noise multiplier). Median of ``--runs``, interleaved.
+2. Per-epoch time of each grad-sample mode (hooks, ew, functorch, ghost) on a small
+   MLP and CNN: the slope between a 2-epoch and a 12-epoch run, DP ÷ non-private.
+3. The privacy check (loss-threshold attack and offline LiRA with the default number
+   of shadow models) on each reference domain's default model, wall and CPU time.
 
 Times are CPU seconds of this process (``time.process_time``) with ``--threads``
 torch threads (default 1): wall time on a shared 2-core machine varies too much.
 
-Usage: ``.venv/bin/python benchmarks/bench_privacy.py [--runs 3] [--threads 1] [--no-modes]``
+Usage: ``.venv/bin/python benchmarks/bench_privacy.py [--runs 3] [--threads 1]
+[--domains credit medical vision sequence text] [--no-modes] [--no-attacks]``
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -84,34 +89,51 @@ def _model(factory: Callable[[], nn.Module]) -> nn.Module:
     return factory()
 
 
-def training(runs: int) -> dict[str, dict[str, float]]:
-    from audit.privacy import fit_private
+def _domain_module(name: str):
+    return importlib.import_module(f"audit.domains._{name.replace('-', '_')}")
+
+
+def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
+    """Non-private vs DP-SGD training of each domain's model with its DP recipe."""
+    import audit
+    from audit.privacy import _accounting, fit_private
 
     out = {}
-    for name, (factory, X, y, recipe) in families().items():
+    for name in domains:
+        subject = audit.reference(name, seed=0)
+        factory = subject.metadata["model_factory"]
+        recipe = replace(_domain_module(name).PRIVATE_RECIPE, patience=None)
+        X, y = subject.X_train, subject.y_train
         target = PrivacySettings(epsilon=3.0)
-        sigma = fit_private(_model(factory), (X, y), recipe=recipe, settings=target).record
-        fixed = PrivacySettings(noise_multiplier=sigma["noise_multiplier"])
-        times: dict[str, list[float]] = {"plain": [], "dp_target_epsilon": [], "dp_fixed_sigma": []}
+        times: dict[str, list[float]] = {k: [] for k in ("plain", "cold", "warm", "fixed")}
+        sigma: dict = {}
         for _ in range(runs):
             times["plain"].append(_seconds(fit, _model(factory), (X, y), recipe=recipe))
-            times["dp_target_epsilon"].append(
+            _accounting._search.cache_clear()
+            _accounting._epsilon.cache_clear()
+            start = time.process_time()
+            sigma = fit_private(_model(factory), (X, y), recipe=recipe, settings=target).record
+            times["cold"].append(time.process_time() - start)
+            times["warm"].append(
                 _seconds(fit_private, _model(factory), (X, y), recipe=recipe, settings=target)
             )
-            times["dp_fixed_sigma"].append(
+            fixed = PrivacySettings(noise_multiplier=sigma["noise_multiplier"])
+            times["fixed"].append(
                 _seconds(fit_private, _model(factory), (X, y), recipe=recipe, settings=fixed)
             )
         med = {k: round(statistics.median(v), 3) for k, v in times.items()}
         out[name] = {
             **med,
-            "ratio_target_epsilon": round(med["dp_target_epsilon"] / med["plain"], 2),
-            "ratio_fixed_sigma": round(med["dp_fixed_sigma"] / med["plain"], 2),
+            "ratio_cold": round(med["cold"] / med["plain"], 2),
+            "ratio_warm": round(med["warm"] / med["plain"], 2),
+            "ratio_fixed_sigma": round(med["fixed"] / med["plain"], 2),
             "epsilon": round(sigma["epsilon"], 3),
             "noise_multiplier": round(sigma["noise_multiplier"], 3),
             "grad_sample_mode": sigma["grad_sample_mode"],
-            "epochs": recipe.epochs,
+            "recipe": f"{recipe.epochs} epochs, batch {recipe.batch_size}, lr {recipe.lr:g}",
             "rows": int(X.shape[0]),
         }
+        print(json.dumps({name: out[name]}), flush=True)
     return out
 
 
@@ -144,48 +166,46 @@ def modes(runs: int) -> dict[str, dict[str, float]]:
     return out
 
 
-def attacks() -> dict[str, float]:
-    """The privacy check on the credit reference model, with a trainer for LiRA."""
+def attacks(domains: list[str]) -> dict[str, dict[str, float]]:
+    """The privacy check with its defaults on each domain's default model."""
     import audit
-    from audit.domains._credit import DEFAULT_RECIPE
-    from audit.models import MLP
-    from audit.privacy import make_trainer
     from audit.privacy._section import run
 
-    subject = audit.reference("credit", seed=0)
-    n_features = subject.X_train.shape[1]
-    settings = PrivacySettings(seed=0)
-    trainer = subject.metadata.pop("trainer", None)  # the domain's own, when it sets one
-    loss_only = _seconds(run, subject, settings)
-    subject.metadata["trainer"] = trainer or make_trainer(
-        lambda: MLP(n_features, 2, hidden=(32, 16), dropout=0.1), DEFAULT_RECIPE
-    )
-    start, cpu = time.perf_counter(), time.process_time()
-    section = run(subject, settings)
-    with_lira, wall = time.process_time() - cpu, time.perf_counter() - start
-    return {
-        "shadow_models": settings.shadow_models,
-        "loss_attack_only_s": round(loss_only, 3),
-        "with_lira_s": round(with_lira, 3),
-        "with_lira_wall_s": round(wall, 3),
-        **{m.key: round(m.value, 3) for m in section.metrics if m.name == "mia_auc"},
-    }
+    out = {}
+    for name in domains:
+        subject = audit.reference(name, seed=0)
+        settings = PrivacySettings(seed=0)
+        start, cpu = time.perf_counter(), time.process_time()
+        section = run(subject, settings)
+        out[name] = {
+            "shadow_models": settings.shadow_models,
+            "cpu_s": round(time.process_time() - cpu, 2),
+            "wall_s": round(time.perf_counter() - start, 2),
+            **{m.key: round(m.value, 3) for m in section.metrics if m.name == "mia_auc"},
+        }
+        print(json.dumps({name: out[name]}), flush=True)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--domains", nargs="+", default=["credit", "medical", "vision", "sequence", "text"]
+    )
     parser.add_argument("--no-modes", action="store_true", help="skip the grad-sample modes")
+    parser.add_argument("--no-attacks", action="store_true", help="skip the attack timings")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
-    result = {
+    result: dict[str, object] = {
         "threads": args.threads,
         "clock": "process CPU seconds",
-        "training": training(args.runs),
-        "attacks": attacks(),
+        "training": training(args.domains, args.runs),
     }
+    if not args.no_attacks:
+        result["attacks"] = attacks(args.domains)
     if not args.no_modes:
         result["grad_sample_modes"] = modes(args.runs)
     print(json.dumps(result, indent=2))

@@ -62,15 +62,21 @@ def train(
     recipe: Recipe,
     seed: int,
     on_epoch: Callable[..., None] | None = None,
+    private_recipe: Recipe | None = None,
 ) -> FitResult:
     """Fit on ``fit_rows`` with ``val_rows`` for the validation curve and early stopping.
 
     Inside a build context with DP enabled, trains with DP-SGD (opacus) instead and
-    records the privacy accounting; the recipe is recorded either way.
+    records the privacy accounting. DP-SGD wants its own recipe (larger batches, a
+    higher learning rate, fewer epochs): ``private_recipe``, when given, replaces
+    ``recipe`` for the DP model and for its non-private twin, so that the two differ
+    only by clipping and noise. The recipe used is recorded either way.
     """
     fit_idx, val_idx = torch.as_tensor(fit_rows), torch.as_tensor(val_rows)
     record = current()
     if record is not None:
+        if record.dp_recipe and private_recipe is not None:
+            recipe = private_recipe
         record.recipe = recipe
         if record.privacy is not None:
             from audit.privacy import fit_private

@@ -22,6 +22,8 @@ class BuildRecord:
     """Options of one build (``privacy``) and what it recorded."""
 
     privacy: Any = None  # PrivacySettings with dp=True, or None for plain training
+    #: train with the domain's DP recipe even without DP (the non-private twin of a DP model)
+    dp_recipe: bool = False
     factory: Callable[[], Any] | None = None
     recipe: Any = None
     seed: int = 0
@@ -40,9 +42,12 @@ def current() -> BuildRecord | None:
 
 
 @contextlib.contextmanager
-def build_context(privacy: Any = None) -> Iterator[BuildRecord]:
-    """Open a build context whose record the shared helpers fill in."""
-    record = BuildRecord(privacy=privacy)
+def build_context(privacy: Any = None, *, dp_recipe: bool = False) -> Iterator[BuildRecord]:
+    """Open a build context whose record the shared helpers fill in.
+
+    ``dp_recipe`` (implied by ``privacy``) selects the domain's recipe for DP-SGD.
+    """
+    record = BuildRecord(privacy=privacy, dp_recipe=dp_recipe or privacy is not None)
     token = _CURRENT.set(record)
     try:
         yield record

@@ -17,9 +17,12 @@ from audit.models import MLP
 from audit.subject import Subject
 from audit.training import Recipe
 
-__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "build"]
+__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "PRIVATE_RECIPE", "build"]
 
 DEFAULT_RECIPE = Recipe(epochs=100, batch_size=32, lr=1e-3, weight_decay=1e-4, patience=15)
+#: DP-SGD (and the DP model's non-private twin): larger batches, a higher learning rate and
+#: fewer epochs than plain training; tuned at ε = 3 on a split of the fitting rows.
+PRIVATE_RECIPE = Recipe(epochs=30, batch_size=64, lr=3e-2, weight_decay=0.0, patience=10)
 OVERFIT_RECIPE = Recipe(epochs=300, batch_size=8, lr=3e-3, weight_decay=0.0, patience=None)
 OVERFIT_ROWS = 24
 
@@ -52,6 +55,7 @@ def build(
         val_rows,
         recipe=recipe_with(training, base),
         seed=seed,
+        private_recipe=None if variant == "overfit" else recipe_with(training, PRIVATE_RECIPE),
         on_epoch=on_epoch,
     )
     return Subject(

@@ -110,7 +110,7 @@ def reference(
         from audit.privacy._twin import compare_with_twin
 
         def build(settings):
-            with build_context(settings) as other:
+            with build_context(settings, dp_recipe=True) as other:
                 twin = module.build(seed=seed, variant=variant, training=training, on_epoch=None)
             _attach_training_record(twin, other)
             return twin

@@ -16,10 +16,13 @@ from audit.models._cnn import ResNetSmall
 from audit.subject import Subject
 from audit.training import Recipe
 
-__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "OVERFIT_TRAIN_SHARE", "build"]
+__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "OVERFIT_TRAIN_SHARE", "PRIVATE_RECIPE", "build"]
 
 #: Adam with weight decay, dropout 0.1 before the head, early stopping on validation loss.
 DEFAULT_RECIPE = Recipe(epochs=30, batch_size=64, lr=3e-3, weight_decay=1e-4, patience=8)
+#: DP-SGD (and the DP model's non-private twin): larger batches, a higher learning rate and
+#: fewer epochs than plain training; tuned at ε = 3 on a split of the fitting rows.
+PRIVATE_RECIPE = Recipe(epochs=20, batch_size=256, lr=3e-3, weight_decay=0.0, patience=8)
 #: The overfitting control: no weight decay, no early stopping, many epochs.
 OVERFIT_RECIPE = Recipe(epochs=100, batch_size=32, lr=3e-3, weight_decay=0.0, patience=None)
 #: Share of the fitting rows the overfit variant trains on (stratified).
@@ -86,7 +89,15 @@ def build(
     recipe = recipe_with(training, OVERFIT_RECIPE if overfit else DEFAULT_RECIPE)
     with one_thread():
         result = train(
-            model, X_all, y_all, fit_rows, val_rows, recipe=recipe, seed=seed, on_epoch=on_epoch
+            model,
+            X_all,
+            y_all,
+            fit_rows,
+            val_rows,
+            recipe=recipe,
+            seed=seed,
+            private_recipe=None if overfit else recipe_with(training, PRIVATE_RECIPE),
+            on_epoch=on_epoch,
         )
     model = result.model
     return Subject(

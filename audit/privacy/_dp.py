@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from audit.config import PrivacySettings
 from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
+from audit.privacy._accounting import epsilon_of_history, noise_for_epsilon
 from audit.training import EpochTracker, Recipe, fit
 
 __all__ = ["PrivateFit", "default_grad_sample_mode", "fit_private", "make_trainer", "module_swaps"]
@@ -164,36 +165,30 @@ def fit_private(
         if settings.accountant != "rdp":  # PRV bounds its domain with RDP internally
             warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
         torch.manual_seed(seed)
-        loader = DataLoader(
-            TensorDataset(X, y),
-            batch_size=recipe.batch_size,
-            shuffle=True,
-            generator=torch.Generator().manual_seed(seed),
-        )
+        loader = DataLoader(TensorDataset(X, y), batch_size=recipe.batch_size, shuffle=True)
         optimizer = torch.optim.Adam(
             fixed.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay
         )
         engine = PrivacyEngine(accountant=settings.accountant, secure_mode=False)
-        common: dict[str, Any] = {
-            "module": fixed,
-            "optimizer": optimizer,
-            "criterion": loss_fn,
-            "data_loader": loader,
-            "max_grad_norm": settings.max_grad_norm,
-            "grad_sample_mode": mode,
-            "noise_generator": torch.Generator().manual_seed(seed + 1),
-        }
-        if settings.noise_multiplier is None:
-            with warnings.catch_warnings():  # the σ search visits extreme σ
-                warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
-                made = engine.make_private_with_epsilon(
-                    target_epsilon=settings.epsilon,
-                    target_delta=delta,
-                    epochs=recipe.epochs,
-                    **common,
-                )
-        else:
-            made = engine.make_private(noise_multiplier=settings.noise_multiplier, **common)
+        sigma = settings.noise_multiplier
+        if sigma is None:  # what make_private_with_epsilon does, with a faster σ search
+            sigma = noise_for_epsilon(
+                target_epsilon=settings.epsilon,
+                sample_rate=1 / len(loader),
+                delta=delta,
+                epochs=recipe.epochs,
+                accountant=settings.accountant,
+            )
+        made = engine.make_private(
+            module=fixed,
+            optimizer=optimizer,
+            criterion=loss_fn,
+            data_loader=loader,
+            noise_multiplier=sigma,
+            max_grad_norm=settings.max_grad_norm,
+            grad_sample_mode=mode,
+            noise_generator=torch.Generator().manual_seed(seed + 1),
+        )
         if mode == "ghost":
             dp_model, dp_optimizer, criterion, dp_loader = made
         else:
@@ -201,7 +196,11 @@ def fit_private(
 
         for epoch in range(1, recipe.epochs + 1):
             dp_model.train()
-            for xb, yb in dp_loader:
+            # opacus's Poisson sampler picks the rows; indexing the tensors directly skips
+            # the loader's per-row fetch and collate (a third of the MLP's step time)
+            for rows in dp_loader.batch_sampler:
+                index = torch.as_tensor(rows, dtype=torch.long)
+                xb, yb = X[index], y[index]
                 dp_optimizer.zero_grad(set_to_none=True)
                 if xb.shape[0] == 0 and mode == "ew":  # ExpandedWeights rejects an empty batch
                     for p in (p for p in fixed.parameters() if p.requires_grad):
@@ -211,19 +210,19 @@ def fit_private(
                 dp_optimizer.step()
             if tracker.end_epoch(fixed, epoch):
                 break
-        epsilon = float(engine.get_epsilon(delta))
+    entries = engine.accountant.history
+    epsilon = epsilon_of_history(entries, delta=delta, accountant=settings.accountant)
     history.seconds = round(time.perf_counter() - started, 4)
     fresh.load_state_dict(tracker.kept_state(fixed))
     fresh.eval()
     if hasattr(dp_model, "remove_hooks"):
         dp_model.remove_hooks()
-    entries = engine.accountant.history
     record = {
         "epsilon": epsilon,
         "delta": delta,
         "noise_multiplier": float(dp_optimizer.noise_multiplier),
         "max_grad_norm": settings.max_grad_norm,
-        "sample_rate": float(entries[0][1]) if entries else 1 / len(dp_loader),
+        "sample_rate": float(entries[0][1]) if entries else 1 / len(loader),
         "steps": int(sum(entry[2] for entry in entries)),
         "epochs": len(history.records),
         "accountant": settings.accountant,

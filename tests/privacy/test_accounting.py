@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from opacus.accountants import PRVAccountant, RDPAccountant
+from opacus.accountants.utils import get_noise_multiplier
 
 from audit.errors import AuditInputError
 from audit.privacy import epsilon_for, noise_for_epsilon
+from audit.privacy._accounting import epsilon_of_history
 
 # The three DP parameter sets of opacus's MNIST example, examples/mnist_README.md
 # (pytorch/opacus): -sr=0.004 (batch 240 of 60,000 rows), δ = 1e-5, and
@@ -56,6 +58,63 @@ def test_noise_for_epsilon_reaches_the_target():
     )
     assert 2.98 <= eps <= 3.0
     assert sigma < 1.1  # the published (3.01, 1e-5) setting used σ = 1.1 with an older bound
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # opacus's own search, at extreme σ
+@pytest.mark.parametrize(
+    ("accountant", "target", "sample_rate", "epochs"),
+    [
+        ("rdp", 1.0, 0.25, 10),
+        ("prv", 3.0, 64 / 560, 30),
+        ("gdp", 8.0, 0.1, 10),
+        ("rdp", 8.0, 0.004, 10),
+    ],
+)
+def test_noise_for_epsilon_meets_opacus_rule_and_lands_next_to_its_answer(
+    accountant, target, sample_rate, epochs
+):
+    # opacus's get_noise_multiplier accepts σ with target - 0.01 < ε(σ) <= target
+    ours = noise_for_epsilon(
+        target_epsilon=target,
+        sample_rate=sample_rate,
+        epochs=epochs,
+        delta=1e-5,
+        accountant=accountant,
+    )
+    steps = int(epochs / sample_rate)
+    eps = epsilon_for(
+        noise_multiplier=ours,
+        sample_rate=sample_rate,
+        steps=steps,
+        delta=1e-5,
+        accountant=accountant,
+    )
+    assert target - 0.01 < eps <= target
+    theirs = get_noise_multiplier(
+        target_epsilon=target,
+        target_delta=1e-5,
+        sample_rate=sample_rate,
+        epochs=epochs,
+        accountant=accountant,
+    )
+    # both lie in the window of σ whose ε is within 0.01 of the target
+    assert ours == pytest.approx(theirs, rel=0.02)
+
+
+def test_epsilon_of_history_equals_the_accountant_with_that_history():
+    history = [(1.0, 0.02, 200), (2.0, 0.05, 100)]
+    accountant = RDPAccountant()
+    accountant.history = list(history)
+    expected = accountant.get_epsilon(delta=1e-5)
+    assert epsilon_of_history(history, delta=1e-5, accountant="rdp") == pytest.approx(expected)
+    assert epsilon_of_history([], delta=1e-5) == 0.0
+
+
+def test_an_unreachable_budget_is_a_named_error():
+    with pytest.raises(AuditInputError, match="target_epsilon"):
+        noise_for_epsilon(
+            target_epsilon=1e-9, sample_rate=1.0, steps=10**6, delta=1e-5, accountant="rdp"
+        )
 
 
 def test_zero_steps_spend_nothing_and_bad_arguments_are_named():
