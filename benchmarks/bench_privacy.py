@@ -2,9 +2,12 @@
 
 Measures, in one run on this machine (CPU):
 
-1. Training of each reference domain's model on its fitting rows with the domain's
-   DP recipe (``PRIVATE_RECIPE``, early stopping off so both runs take the same
-   epochs): non-private :func:`audit.training.fit` (the DP model's twin) against
+1. The training stage of each reference domain as a user runs it: the domain's build
+   (data, model, training with its own recipe and early stopping) without DP and with
+   DP-SGD to ε = 3 (its DP recipe; the σ search and ε included, caches cleared).
+   Then the cost of DP-SGD itself: the domain's model on its fitting rows with the
+   domain's DP recipe (``PRIVATE_RECIPE``, early stopping off so both runs take the
+   same epochs): non-private :func:`audit.training.fit` (the DP model's twin) against
    :func:`audit.privacy.fit_private` to a target ε = 3, whole calls: **cold** (the
    first call for these settings in the process: the σ search and the final ε by
    opacus's PRV accountant included), **warm** (σ and ε remembered, as for a repeated
@@ -96,6 +99,8 @@ def _domain_module(name: str):
 def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
     """Non-private vs DP-SGD training of each domain's model with its DP recipe."""
     import audit
+    from audit.config import TrainingConfig
+    from audit.domains._context import build_context
     from audit.privacy import _accounting, fit_private
 
     out = {}
@@ -121,9 +126,22 @@ def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
             times["fixed"].append(
                 _seconds(fit_private, _model(factory), (X, y), recipe=recipe, settings=fixed)
             )
+        module = _domain_module(name)
+        for _ in range(runs):
+            with build_context(None):
+                start = time.process_time()
+                module.build(seed=0, variant="default", training=TrainingConfig())
+                times.setdefault("stage_plain", []).append(time.process_time() - start)
+            _accounting._search.cache_clear()
+            _accounting._epsilon.cache_clear()
+            with build_context(PrivacySettings(dp=True, epsilon=3.0)):
+                start = time.process_time()
+                module.build(seed=0, variant="default", training=TrainingConfig())
+                times.setdefault("stage_dp", []).append(time.process_time() - start)
         med = {k: round(statistics.median(v), 3) for k, v in times.items()}
         out[name] = {
             **med,
+            "ratio_stage": round(med["stage_dp"] / med["stage_plain"], 2),
             "ratio_cold": round(med["cold"] / med["plain"], 2),
             "ratio_warm": round(med["warm"] / med["plain"], 2),
             "ratio_fixed_sigma": round(med["fixed"] / med["plain"], 2),

@@ -33,7 +33,7 @@ AMPLITUDE, NOISE = 3.0, 1.0
 DEFAULT_RECIPE = Recipe(epochs=80, batch_size=128, lr=5e-3, weight_decay=1e-4, patience=8)
 #: DP-SGD (and the DP model's non-private twin): larger batches, a higher learning rate and
 #: fewer epochs than plain training; tuned at ε = 3 on a split of the fitting rows.
-PRIVATE_RECIPE = Recipe(epochs=40, batch_size=128, lr=1e-2, weight_decay=0.0, patience=8)
+PRIVATE_RECIPE = Recipe(epochs=40, batch_size=128, lr=2e-2, weight_decay=0.0, patience=8)
 #: The overfitting control: no weight decay, no early stopping, many epochs.
 OVERFIT_RECIPE = Recipe(epochs=200, batch_size=32, lr=5e-3, weight_decay=0.0, patience=None)
 #: Share of the fitting rows the overfit variant trains on (stratified).

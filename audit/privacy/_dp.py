@@ -103,11 +103,13 @@ def fit_private(
 
     The model is made DP-compatible with ``ModuleValidator.fix`` (BatchNorm becomes
     GroupNorm, LSTM becomes DPLSTM, ...; ``model`` itself is not changed). Batches are
-    Poisson-sampled with rate ``batch_size / N``; per-example gradients are clipped to
+    Poisson-sampled by opacus's sampler with rate ``1 / ceil(N / batch_size)`` (rows
+    are taken from the tensors by index); per-example gradients are clipped to
     ``settings.max_grad_norm`` and noised with ``settings.noise_multiplier``, or with the
-    σ that reaches ``settings.epsilon`` after ``recipe.epochs`` epochs when it is None.
-    δ defaults to 1 / (10 N). ε is what ``PrivacyEngine(accountant=...)`` reports for
-    the steps taken. Per epoch the history records loss and accuracy as
+    σ that reaches ``settings.epsilon`` after ``recipe.epochs`` epochs when it is None
+    (:func:`audit.privacy.noise_for_epsilon`, the rule of opacus's
+    ``make_private_with_epsilon``). δ defaults to 1 / (10 N). ε is what the opacus
+    accountant reports for the steps taken. Per epoch the history records loss and accuracy as
     :func:`audit.training.fit` does; ``recipe.patience`` stops early on ``val`` (which
     must not hold training rows) and restores the best weights.
 

@@ -102,30 +102,21 @@ def test_dp_at_epsilon_3_brings_the_overfit_controls_attack_to_chance(domain):
     assert auc_dp < auc_plain - 0.1
 
 
-def test_cli_dp_flags_train_privately_and_report_the_record(tmp_path):
+@pytest.mark.parametrize("where", ["flags", "config"])
+def test_cli_dp_trains_privately_and_reports_the_record(tmp_path, where):
+    dp_config = "  dp: true\n  epsilon: 2.0\n  delta: 1.0e-4\n  max_grad_norm: 0.5\n"
     config = tmp_path / "audit.yaml"
     config.write_text(
         "training:\n  epochs: 2\nchecks: [privacy]\n"
         "privacy:\n  shadow_models: 2\n  utility_epsilons: [1.0, null]\n"
+        + (dp_config if where == "config" else "")
     )
+    flags = ["--dp", "--epsilon", "2", "--delta", "1e-4", "--max-grad-norm", "0.5"]
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
-        [
-            "run",
-            "credit",
-            "--out",
-            str(out),
-            "--config",
-            str(config),
-            "--dp",
-            "--epsilon",
-            "2",
-            "--delta",
-            "1e-4",
-            "--max-grad-norm",
-            "0.5",
-        ],
+        ["run", "credit", "--out", str(out), "--config", str(config)]
+        + (flags if where == "flags" else []),
     )
     assert result.exit_code == 0, result.output
     section = audit.AuditResult.load(out / "results.json").section("privacy")
