@@ -54,6 +54,7 @@ def compare_with_twin(dp_subject, build, privacy) -> None:
         "test_accuracy": _accuracy(twin),
         "fairness": _fairness_here(twin),
         "importance_spearman": stability,
+        "recipe": twin.metadata.get("recipe"),  # the DP model's recipe, without DP-SGD
     }
     if not privacy.utility_curve:
         return

@@ -110,11 +110,42 @@ def test_epsilon_of_history_equals_the_accountant_with_that_history():
     assert epsilon_of_history([], delta=1e-5) == 0.0
 
 
-def test_an_unreachable_budget_is_a_named_error():
-    with pytest.raises(AuditInputError, match="target_epsilon"):
+def test_budgets_out_of_reach_are_named_errors():
+    # RDP's default orders cannot certify ε below about 0.19 at δ = 1e-5, whatever σ
+    with pytest.raises(AuditInputError, match="target_epsilon: expected a budget reachable"):
         noise_for_epsilon(
-            target_epsilon=1e-9, sample_rate=1.0, steps=10**6, delta=1e-5, accountant="rdp"
+            target_epsilon=0.1, sample_rate=0.1, steps=100, delta=1e-5, accountant="rdp"
         )
+    # a budget so large that σ would fall below 0.05: a fixed noise multiplier is the setting
+    with pytest.raises(AuditInputError, match="set a noise multiplier instead"):
+        noise_for_epsilon(
+            target_epsilon=1e4, sample_rate=0.1, steps=10, delta=1e-5, accountant="rdp"
+        )
+    with pytest.raises(AuditInputError, match="at least one step"):
+        noise_for_epsilon(target_epsilon=3.0, sample_rate=0.1, epochs=0, delta=1e-5)
+
+
+def test_small_targets_shrink_the_tolerance_instead_of_failing():
+    sigma = noise_for_epsilon(
+        target_epsilon=0.3, sample_rate=0.01, steps=100, delta=1e-3, accountant="gdp", tolerance=1.0
+    )
+    eps = epsilon_for(
+        noise_multiplier=sigma, sample_rate=0.01, steps=100, delta=1e-3, accountant="gdp"
+    )
+    assert 0.15 < eps <= 0.3
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_gdp_search_finds_sigma_where_small_sigma_overflows_the_accountant():
+    # at σ = 8 GDP's ε is beyond what its root finder brackets (> 500): the search
+    # must move up, not take the failure for ε = 0
+    sigma = noise_for_epsilon(
+        target_epsilon=3.0, sample_rate=1.0, steps=60_000, delta=1e-5, accountant="gdp"
+    )
+    eps = epsilon_for(
+        noise_multiplier=sigma, sample_rate=1.0, steps=60_000, delta=1e-5, accountant="gdp"
+    )
+    assert 2.99 < eps <= 3.0 and sigma > 50
 
 
 def test_zero_steps_spend_nothing_and_bad_arguments_are_named():

@@ -60,6 +60,7 @@ def test_each_domain_trains_with_dp_and_its_private_recipe(domain, swap):
     assert record["sample_rate"] == pytest.approx(1 / -(-n // expected.batch_size))
     twin = subject.metadata["privacy_twin"]
     assert 0.0 <= twin["test_accuracy"] <= 1.0
+    assert twin["recipe"] == expected  # same recipe and seed, only DP-SGD differs
     assert "(DP, ε=" in subject.name
     # the explainers' layers are the trained (fixed) model's own modules
     modules = list(subject.model.modules())

@@ -82,6 +82,18 @@ def test_reported_epsilon_equals_opacus_accountant_for_the_same_history(accounta
     assert record["steps"] == 3 * 8 and record["delta"] == pytest.approx(1 / 2560)
 
 
+def test_target_epsilon_holds_when_opacus_takes_one_step_fewer_per_epoch():
+    # 5,952 rows in batches of 64: 93 batches, but opacus's Poisson loader takes
+    # int(1 / (1 / 93)) = 92 steps an epoch at q = 1/92; σ must be found for those
+    X, y = _data(5952)
+    settings = PrivacySettings(epsilon=3.0, accountant="rdp")
+    record = fit_private(
+        _mlp(), (X, y), recipe=Recipe(epochs=3, batch_size=64), settings=settings
+    ).record
+    assert record["steps"] == 3 * 92 and record["sample_rate"] == pytest.approx(1 / 92)
+    assert 2.99 < record["epsilon"] <= 3.0
+
+
 def test_fixed_noise_multiplier_uses_make_private_and_history_matches_fit():
     X, y = _data()
     settings = PrivacySettings(noise_multiplier=0.8, max_grad_norm=0.5, delta=1e-4)
@@ -130,6 +142,31 @@ def test_module_swaps_and_default_modes():
     assert default_grad_sample_mode(_mlp()) == "ew"
     assert default_grad_sample_mode(ModuleValidator.fix(_cnn_with_batchnorm())) == "ew"
     assert default_grad_sample_mode(nn.Sequential(nn.Linear(2, 2), nn.PReLU())) == "hooks"
+    assert default_grad_sample_mode(ModuleValidator.fix(lstm)) == "ew"  # aliased weights
+
+
+class _TinyLSTM(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm, self.head = nn.LSTM(3, 8, batch_first=True), nn.Linear(8, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.lstm(x)[0][:, -1])
+
+
+def test_ew_and_hooks_give_the_same_dplstm_weights():
+    X = torch.randn(96, 5, 3, generator=torch.Generator().manual_seed(0))
+    y = (X[:, -1, 0] > 0).long()
+    weights = []
+    for mode in ("ew", "hooks"):
+        torch.manual_seed(0)
+        settings = PrivacySettings(noise_multiplier=1.0, grad_sample_mode=mode)
+        model = fit_private(
+            _TinyLSTM(), (X, y), recipe=Recipe(epochs=2, batch_size=32), settings=settings
+        ).model
+        weights.append(model.state_dict())
+    for name, value in weights[0].items():
+        assert torch.allclose(value, weights[1][name], atol=1e-5), name
 
 
 def test_empty_poisson_batches_still_take_a_step_in_ew_mode():
