@@ -16,12 +16,15 @@ Measures, in one run on this machine (CPU):
    MLP and CNN: the slope between a 2-epoch and a 12-epoch run, DP ÷ non-private.
 3. The privacy check (loss-threshold attack and offline LiRA with the default number
    of shadow models) on each reference domain's default model, wall and CPU time.
+4. The search for σ at a target ε (PRV accountant) against opacus's own
+   ``get_noise_multiplier``, for the sampling rates and epochs of the DP recipes.
 
 Times are CPU seconds of this process (``time.process_time``) with ``--threads``
 torch threads (default 1): wall time on a shared 2-core machine varies too much.
 
 Usage: ``.venv/bin/python benchmarks/bench_privacy.py [--runs 3] [--threads 1]
-[--domains credit medical vision sequence text] [--no-modes] [--no-attacks]``
+[--domains credit medical vision sequence text] [--no-training] [--no-modes]
+[--no-attacks]``
 """
 
 from __future__ import annotations
@@ -205,6 +208,46 @@ def attacks(domains: list[str]) -> dict[str, dict[str, float]]:
     return out
 
 
+def search(runs: int) -> dict[str, dict[str, float]]:
+    """σ for a target ε with PRV: opacus's ``get_noise_multiplier`` vs ours, cold caches."""
+    from opacus.accountants.utils import get_noise_multiplier
+
+    from audit.privacy import _accounting
+
+    settings = {  # the credit, medical, vision, sequence and text DP recipes (q, epochs)
+        "q=1/3, 30 epochs": (1 / 3, 30),
+        "q=1/5, 30 epochs": (1 / 5, 30),
+        "q=1/4, 20 epochs": (1 / 4, 20),
+        "q=1/9, 40 epochs": (1 / 9, 40),
+        "q=1/8, 30 epochs": (1 / 8, 30),
+    }
+    out = {}
+    for name, (q, epochs) in settings.items():
+        kwargs = {"sample_rate": q, "epochs": epochs}
+        ours, theirs = [], []
+        for _ in range(runs):
+            _accounting._search.cache_clear()
+            _accounting._epsilon.cache_clear()
+            start = time.process_time()
+            sigma = _accounting.noise_for_epsilon(target_epsilon=3.0, delta=1e-4, **kwargs)
+            ours.append(time.process_time() - start)
+            start = time.process_time()
+            reference = get_noise_multiplier(
+                target_epsilon=3.0, target_delta=1e-4, accountant="prv", **kwargs
+            )
+            theirs.append(time.process_time() - start)
+        a, b = statistics.median(ours), statistics.median(theirs)
+        out[name] = {
+            "ours_s": round(a, 3),
+            "opacus_s": round(b, 3),
+            "ratio": round(a / b, 2),
+            "sigma_ours": round(sigma, 4),
+            "sigma_opacus": round(reference, 4),
+        }
+        print(json.dumps({name: out[name]}), flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -214,14 +257,14 @@ def main() -> None:
     )
     parser.add_argument("--no-modes", action="store_true", help="skip the grad-sample modes")
     parser.add_argument("--no-attacks", action="store_true", help="skip the attack timings")
+    parser.add_argument("--no-training", action="store_true", help="skip the domain training")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
-    result: dict[str, object] = {
-        "threads": args.threads,
-        "clock": "process CPU seconds",
-        "training": training(args.domains, args.runs),
-    }
+    result: dict[str, object] = {"threads": args.threads, "clock": "process CPU seconds"}
+    if not args.no_training:
+        result["training"] = training(args.domains, args.runs)
+    result["noise_search"] = search(args.runs)
     if not args.no_attacks:
         result["attacks"] = attacks(args.domains)
     if not args.no_modes:

@@ -45,13 +45,13 @@ class PrivateFit:
 def default_grad_sample_mode(model: nn.Module) -> str:
     """The fastest per-sample-gradient mode on CPU for ``model``: "ew" where it applies.
 
-    Measured on this CPU (1 thread, CPU time per epoch, DP ÷ non-private with the same
-    recipe, ``benchmarks/bench_privacy.py``, three runs): credit MLP ew 2.15–2.28, hooks
-    2.70–3.00, ghost 2.82–3.16, functorch 4.55–5.73; a small Conv2d–GroupNorm CNN on
-    8×8 digits ew 2.03–2.33, hooks 2.43–3.00, ghost 3.41–4.13, functorch 4.32–4.78.
-    ExpandedWeights (``ew``) was fastest on both families (and on a small DPLSTM, whose
-    per-sample gradients it computes exactly), so it is the default wherever every
-    layer with parameters is one it supports; otherwise ``hooks`` (which falls back to
+    Measured on this CPU (1 thread, per epoch, DP ÷ non-private with the same recipe,
+    ``benchmarks/bench_privacy.py``): a small MLP ew 2.64, hooks 3.47, ghost 3.55,
+    functorch 6.20; a small Conv2d–GroupNorm CNN ew 2.61, hooks 2.94, ghost 4.23,
+    functorch 5.02; the sequence domain's DPLSTM ew about 14% faster than hooks, with
+    the same weights. ExpandedWeights (``ew``) is therefore the default wherever every
+    parameter belongs to a layer it supports (DPLSTM's LSTM-named weights are aliases
+    of its cells' ``RNNLinear`` weights); otherwise ``hooks`` (which falls back to
     functorch per layer).
 
     Examples
