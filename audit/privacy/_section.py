@@ -305,7 +305,8 @@ def _cost_table(subject: Subject, twin: dict[str, Any]) -> Table:
         title="Cost of privacy: the non-private twin and this model",
         columns=["measure", "non-private twin", "this model (DP)", "change"],
         rows=rows,
-        caption="Same data, model and recipe; only DP-SGD differs. The rank correlation "
+        caption="Same data, seed, model and recipe; only DP-SGD differs (with the module swaps "
+        "it needs, listed above). The rank correlation "
         "(Spearman) compares the two models' feature importances.",
     )
 

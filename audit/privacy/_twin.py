@@ -23,6 +23,7 @@ def _importance(subject, rows: int = 128) -> np.ndarray:
     if not X.is_floating_point():  # token ids: no input gradient
         return np.array([])
     target = torch.as_tensor(subject.predict_proba("test")[:rows].argmax(1))
+    X = X.detach().clone().requires_grad_(True)  # captum would warn and set it itself
     attr = Saliency(model).attribute(X, target=target, abs=True).detach().numpy()
     return np.abs(attr.reshape(len(X), -1)).mean(0)
 
