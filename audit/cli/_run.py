@@ -154,7 +154,19 @@ def _train_domain(domain: str, settings):
             privacy=settings.privacy if settings.privacy.dp else None,
         )
     epochs = len(subject.history.records) if subject.history else 0
-    console.print(f"✓ trained {spec.name}: {epochs} epochs in {time.perf_counter() - t0:.1f} s")
+    what = f"{epochs} epochs"
+    record = subject.metadata.get("privacy")
+    if isinstance(record, dict):  # DP-SGD: the twin and the utility curve trained too
+        what += f" of DP-SGD (ε = {record['epsilon']:.2f}), a non-private twin"
+        curve = subject.metadata.get("utility_curve") or []
+        others = [
+            f"{eps:g}"
+            for eps, _ in curve
+            if eps is not None and eps != record.get("target_epsilon")
+        ]
+        if others:
+            what += f" and the utility curve at ε = {', '.join(others)}"
+    console.print(f"✓ trained {spec.name}: {what} in {time.perf_counter() - t0:.1f} s")
     return subject
 
 

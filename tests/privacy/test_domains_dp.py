@@ -120,6 +120,9 @@ def test_cli_dp_trains_privately_and_reports_the_record(tmp_path, where):
         + (flags if where == "flags" else []),
     )
     assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "trained credit: 2 epochs of DP-SGD (ε = " in said
+    assert "a non-private twin and the utility curve at ε = 1 in" in said
     section = audit.AuditResult.load(out / "results.json").section("privacy")
     assert 0 < section.metric("epsilon").value <= 2.0 and section.metric("delta").value == 1e-4
     tables = {t.id: t for t in section.tables}
