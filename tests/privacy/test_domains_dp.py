@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-import torch
 from typer.testing import CliRunner
 
 import audit
@@ -18,14 +16,6 @@ from audit.privacy._section import run as privacy_check
 
 ONE_EPOCH = TrainingConfig(epochs=1)
 DP = PrivacySettings(dp=True, epsilon=3.0, utility_curve=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _module(domain: str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 from captum.attr import IntegratedGradients
@@ -14,16 +12,6 @@ from audit.config import PrivacySettings
 from audit.history import EpochRecord
 from audit.privacy import default_grad_sample_mode, fit_private, make_trainer, module_swaps
 from audit.training import Recipe
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models train several times faster on one thread when other jobs share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 RECORD_KEYS = {
     "epsilon",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -29,15 +28,6 @@ ATTACK_METRICS = {
 MIA_POLICY = {
     "policy": {"thresholds": {"mia_auc": {"warn": 0.6, "fail": 0.7, "higher_is_better": False}}}
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models train several times faster on one thread when other jobs share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
