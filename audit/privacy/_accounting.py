@@ -6,6 +6,7 @@ import functools
 import math
 import warnings
 
+import numpy as np
 from opacus.accountants import create_accountant
 from opacus.accountants.analysis.gdp import compute_mu_poisson
 
@@ -104,7 +105,8 @@ def _epsilon(accountant: str, history: tuple[tuple[float, float, int], ...], del
             warnings.filterwarnings("ignore", message="Optimal order is the (largest|smallest)")
         acct = create_accountant(mechanism=accountant)
         acct.history = [tuple(entry) for entry in history]
-        return float(acct.get_epsilon(delta=delta))
+        with np.errstate(divide="ignore"):  # PRV takes log(0) in its tails (q = 1): harmless
+            return float(acct.get_epsilon(delta=delta))
 
 
 def noise_for_epsilon(
