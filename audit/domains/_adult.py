@@ -12,7 +12,7 @@ import torch
 
 from audit.config import TrainingConfig
 from audit.datasets._online import adult
-from audit.domains._common import recipe_with, seeded_model, train, validation_split
+from audit.domains._common import seeded_model, train, validation_split
 from audit.models import MLP
 from audit.subject import Subject
 from audit.training import Recipe
@@ -44,9 +44,10 @@ def build(
         y,
         fit_rows,
         val_rows,
-        recipe=recipe_with(training, DEFAULT_RECIPE),
+        training=training,
+        recipe=DEFAULT_RECIPE,
         seed=seed,
-        private_recipe=recipe_with(training, PRIVATE_RECIPE),
+        private_recipe=PRIVATE_RECIPE,
         on_epoch=on_epoch,
     )
     return Subject(
@@ -57,11 +58,7 @@ def build(
         sensitive_train=data.sensitive_train.iloc[fit_rows].reset_index(drop=True),
         sensitive_test=data.sensitive_test,
         history=result.history,
-        name="adult",
         metadata={
-            "domain": "adult",
-            "variant": variant,
-            "seed": seed,
             "dataset": "UCI Adult census income (OpenML, via fairlearn)",
             "feature_groups": data.feature_groups,
             "raw_train": data.raw_train.iloc[fit_rows].reset_index(drop=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -9,11 +10,12 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from audit._threads import one_thread
 from audit.config import TrainingConfig
 from audit.domains._context import current
 from audit.training import FitResult, Recipe, fit
 
-__all__ = ["recipe_with", "seeded_model", "train", "validation_split"]
+__all__ = ["recipe_with", "seeded_model", "stratified_subset", "train", "validation_split"]
 
 
 def recipe_with(training: TrainingConfig, base: Recipe) -> Recipe:
@@ -52,6 +54,20 @@ def seeded_model(factory: Callable[[], torch.nn.Module], seed: int) -> torch.nn.
         return factory()
 
 
+def stratified_subset(
+    rows: np.ndarray, labels: np.ndarray, *, share: float, seed: int
+) -> np.ndarray:
+    """A seeded, stratified ``share`` of ``rows`` (``labels`` are theirs), in order.
+
+    Examples
+    --------
+    >>> stratified_subset(np.arange(20), np.arange(20) % 2, share=0.2, seed=0).size
+    4
+    """
+    _, kept = validation_split(labels, share=share, seed=seed)
+    return rows[kept]
+
+
 def train(
     model: torch.nn.Module,
     X: torch.Tensor,
@@ -59,44 +75,39 @@ def train(
     fit_rows: np.ndarray,
     val_rows: np.ndarray,
     *,
+    training: TrainingConfig,
     recipe: Recipe,
+    private_recipe: Recipe | None = None,
     seed: int,
     on_epoch: Callable[..., None] | None = None,
-    private_recipe: Recipe | None = None,
+    single_thread: bool = False,
 ) -> FitResult:
     """Fit on ``fit_rows`` with ``val_rows`` for the validation curve and early stopping.
 
+    ``recipe`` is the domain's recipe, with the fields ``training`` sets replaced.
     Inside a build context with DP enabled, trains with DP-SGD (opacus) instead and
     records the privacy accounting. DP-SGD wants its own recipe (larger batches, a
     higher learning rate, fewer epochs): ``private_recipe``, when given, replaces
     ``recipe`` for the DP model and for its non-private twin, so that the two differ
     only by clipping and noise. The recipe used is recorded either way.
+    ``single_thread`` trains on one torch thread (small convolutional, recurrent and
+    attention models train faster so on a shared CPU).
     """
-    fit_idx, val_idx = torch.as_tensor(fit_rows), torch.as_tensor(val_rows)
     record = current()
+    if record is not None and record.dp_recipe and private_recipe is not None:
+        recipe = private_recipe
+    recipe = recipe_with(training, recipe)
     if record is not None:
-        if record.dp_recipe and private_recipe is not None:
-            recipe = private_recipe
         record.recipe = recipe
-        if record.privacy is not None:
+    fit_idx, val_idx = torch.as_tensor(fit_rows), torch.as_tensor(val_rows)
+    data = (X[fit_idx], y[fit_idx]), (X[val_idx], y[val_idx])
+    with one_thread() if single_thread else contextlib.nullcontext():
+        if record is not None and record.privacy is not None:
             from audit.privacy import fit_private
 
             private = fit_private(
-                model,
-                (X[fit_idx], y[fit_idx]),
-                (X[val_idx], y[val_idx]),
-                recipe=recipe,
-                seed=seed,
-                settings=record.privacy,
-                on_epoch=on_epoch,
+                model, *data, recipe=recipe, seed=seed, settings=record.privacy, on_epoch=on_epoch
             )
             record.privacy_record = private.record
             return FitResult(model=private.model, history=private.history)
-    return fit(
-        model,
-        (X[fit_idx], y[fit_idx]),
-        (X[val_idx], y[val_idx]),
-        recipe=recipe,
-        seed=seed,
-        on_epoch=on_epoch,
-    )
+        return fit(model, *data, recipe=recipe, seed=seed, on_epoch=on_epoch)

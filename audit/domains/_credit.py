@@ -15,7 +15,7 @@ import torch
 
 from audit.config import TrainingConfig
 from audit.datasets import german_credit
-from audit.domains._common import recipe_with, seeded_model, train, validation_split
+from audit.domains._common import seeded_model, train, validation_split
 from audit.models import MLP
 from audit.subject import Subject
 from audit.training import Recipe
@@ -59,7 +59,6 @@ def build(
         labels[women & (rng.random(len(labels)) < BIAS_FLIP_SHARE)] = 0
     X = torch.tensor(data.X_train.to_numpy())
     y = torch.tensor(labels)
-    base = OVERFIT_RECIPE if variant == "overfit" else DEFAULT_RECIPE
     hidden, dropout = ((256, 256), 0.0) if variant == "overfit" else ((32, 16), 0.1)
     model = seeded_model(
         lambda: MLP(len(data.feature_names), 2, hidden=hidden, dropout=dropout), seed
@@ -70,9 +69,10 @@ def build(
         y,
         fit_rows,
         val_rows,
-        recipe=recipe_with(training, base),
+        training=training,
+        recipe=OVERFIT_RECIPE if variant == "overfit" else DEFAULT_RECIPE,
         seed=seed,
-        private_recipe=None if variant == "overfit" else recipe_with(training, PRIVATE_RECIPE),
+        private_recipe=None if variant == "overfit" else PRIVATE_RECIPE,
         on_epoch=on_epoch,
     )
     return Subject(
@@ -84,11 +84,7 @@ def build(
         sensitive_train=data.sensitive_train.iloc[fit_rows].reset_index(drop=True),
         sensitive_test=data.sensitive_test,
         history=result.history,
-        name="credit" if variant == "default" else f"credit ({variant})",
         metadata={
-            "domain": "credit",
-            "variant": variant,
-            "seed": seed,
             "dataset": "German credit (UCI Statlog), embedded",
             "feature_groups": data.feature_groups,
             # original (unencoded) columns, row-aligned with the Subject's splits

@@ -12,7 +12,7 @@ import torch
 
 from audit.config import TrainingConfig
 from audit.datasets._breast_cancer import breast_cancer
-from audit.domains._common import recipe_with, seeded_model, train, validation_split
+from audit.domains._common import seeded_model, train, validation_split
 from audit.models import MLP
 from audit.subject import Subject
 from audit.training import Recipe
@@ -47,16 +47,16 @@ def build(
     X, y = torch.tensor(data.X_train.to_numpy()), torch.tensor(labels)
     hidden, dropout = ((256, 256), 0.0) if variant == "overfit" else ((32, 16), 0.1)
     model = seeded_model(lambda: MLP(X.shape[1], 2, hidden=hidden, dropout=dropout), seed)
-    base = OVERFIT_RECIPE if variant == "overfit" else DEFAULT_RECIPE
     result = train(
         model,
         X,
         y,
         fit_rows,
         val_rows,
-        recipe=recipe_with(training, base),
+        training=training,
+        recipe=OVERFIT_RECIPE if variant == "overfit" else DEFAULT_RECIPE,
         seed=seed,
-        private_recipe=None if variant == "overfit" else recipe_with(training, PRIVATE_RECIPE),
+        private_recipe=None if variant == "overfit" else PRIVATE_RECIPE,
         on_epoch=on_epoch,
     )
     return Subject(
@@ -66,11 +66,7 @@ def build(
         modality="tabular",
         class_names=data.class_names,
         history=result.history,
-        name="medical" if variant == "default" else f"medical ({variant})",
         metadata={
-            "domain": "medical",
-            "variant": variant,
-            "seed": seed,
             "dataset": "Breast cancer Wisconsin (diagnostic), scikit-learn",
             "feature_groups": data.feature_groups,
             "raw_train": data.raw_train.iloc[fit_rows].reset_index(drop=True),

@@ -105,6 +105,7 @@ def reference(
     module = importlib.import_module(spec.module)
     with build_context(dp) as record:
         subject = module.build(seed=seed, variant=variant, training=training, on_epoch=on_epoch)
+    _identify(subject, spec.name, variant, seed)
     _attach_training_record(subject, record)
     if dp is not None:  # the cost of privacy: a non-private twin and the utility curve
         from audit.privacy._twin import compare_with_twin
@@ -112,11 +113,18 @@ def reference(
         def build(settings):
             with build_context(settings, dp_recipe=True) as other:
                 twin = module.build(seed=seed, variant=variant, training=training, on_epoch=None)
+            _identify(twin, spec.name, variant, seed)
             _attach_training_record(twin, other)
             return twin
 
         compare_with_twin(subject, build, dp)
     return subject
+
+
+def _identify(subject, domain: str, variant: str, seed: int) -> None:
+    """Name the subject after its domain and variant; record both and the seed first."""
+    subject.name = domain if variant == "default" else f"{domain} ({variant})"
+    subject.metadata = {"domain": domain, "variant": variant, "seed": seed, **subject.metadata}
 
 
 def _plain_trainer(factory, recipe):

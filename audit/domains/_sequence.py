@@ -8,11 +8,9 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from audit._threads import one_thread
 from audit.config import TrainingConfig
 from audit.datasets._signals import event_signals
-from audit.domains._common import recipe_with, seeded_model, train, validation_split
-from audit.errors import bad_input
+from audit.domains._common import seeded_model, stratified_subset, train, validation_split
 from audit.models._lstm import LSTMClassifier
 from audit.subject import Subject
 from audit.training import Recipe
@@ -43,7 +41,6 @@ OVERFIT_TRAIN_SHARE = 0.06
 MODEL = {"hidden": 32, "pooling": "mean", "dropout": 0.1}
 OVERFIT_MODEL = {"hidden": 64, "pooling": "last", "dropout": 0.0}
 TEST_SHARE, VALIDATION_SHARE = 0.3, 0.2
-VARIANTS = ("default", "overfit")
 
 
 def build(
@@ -89,8 +86,6 @@ def build(
     >>> subject.metadata["ground_truth_test"].shape == tuple(subject.X_test.shape)
     True
     """
-    if variant not in VARIANTS:
-        raise bad_input("variant", f"one of {list(VARIANTS)} for domain 'sequence'", repr(variant))
     overfit = variant == "overfit"
     data = event_signals(seed, amplitude=AMPLITUDE, noise=NOISE, **SIGNALS)
     train_rows, test_rows = train_test_split(
@@ -100,26 +95,25 @@ def build(
     fit_rows, val_rows = validation_split(data.y[train_rows], share=VALIDATION_SHARE, seed=seed)
     if overfit:
         labels = data.y[train_rows][fit_rows]
-        _, kept = validation_split(labels, share=OVERFIT_TRAIN_SHARE, seed=seed)
-        fit_rows = fit_rows[kept]
+        fit_rows = stratified_subset(fit_rows, labels, share=OVERFIT_TRAIN_SHARE, seed=seed)
     X_train, y_train = data.X[train_rows], data.y[train_rows]
 
     n_channels, n_classes = data.X.shape[2], len(data.class_names)
     settings = OVERFIT_MODEL if overfit else MODEL
     model = seeded_model(lambda: LSTMClassifier(n_channels, n_classes, **settings), seed)
-    recipe = recipe_with(training, OVERFIT_RECIPE if overfit else DEFAULT_RECIPE)
-    with one_thread():
-        result = train(
-            model,
-            torch.from_numpy(X_train),
-            torch.from_numpy(y_train),
-            fit_rows,
-            val_rows,
-            recipe=recipe,
-            seed=seed,
-            private_recipe=None if overfit else recipe_with(training, PRIVATE_RECIPE),
-            on_epoch=on_epoch,
-        )
+    result = train(
+        model,
+        torch.from_numpy(X_train),
+        torch.from_numpy(y_train),
+        fit_rows,
+        val_rows,
+        training=training,
+        recipe=OVERFIT_RECIPE if overfit else DEFAULT_RECIPE,
+        seed=seed,
+        private_recipe=None if overfit else PRIVATE_RECIPE,
+        on_epoch=on_epoch,
+        single_thread=True,
+    )
     fitted = train_rows[fit_rows]  # positions in the generated data
     return Subject(
         result.model,
@@ -128,11 +122,7 @@ def build(
         modality="sequence",
         class_names=data.class_names,
         history=result.history,
-        name="sequence" if variant == "default" else f"sequence ({variant})",
         metadata={
-            "domain": "sequence",
-            "variant": variant,
-            "seed": seed,
             "dataset": (
                 f"Generated event signals ({len(data.y)} rows of {data.X.shape[1]} steps x "
                 f"{n_channels} channels, Gaussian noise sd {data.noise:g}; class set by a "

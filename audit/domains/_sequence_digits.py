@@ -7,11 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from audit._threads import one_thread
 from audit.config import TrainingConfig
 from audit.datasets._digits import digits_images
-from audit.domains._common import recipe_with, seeded_model, train, validation_split
-from audit.errors import bad_input
+from audit.domains._common import seeded_model, stratified_subset, train, validation_split
 from audit.models._lstm import LSTMClassifier
 from audit.subject import Subject
 from audit.training import Recipe
@@ -37,7 +35,6 @@ OVERFIT_RECIPE = Recipe(epochs=150, batch_size=64, lr=5e-3, weight_decay=0.0, pa
 OVERFIT_TRAIN_SHARE = 0.05
 VALIDATION_SHARE = 0.2
 HIDDEN = 64
-VARIANTS = ("default", "overfit")
 
 
 def rows_as_steps(images: np.ndarray) -> np.ndarray:
@@ -90,16 +87,14 @@ def build(
     >>> tuple(subject.X_test.shape[1:])
     (8, 8)
     """
-    if variant not in VARIANTS:
-        expected = f"one of {list(VARIANTS)} for domain 'sequence-digits'"
-        raise bad_input("variant", expected, repr(variant))
     overfit = variant == "overfit"
     data = digits_images(seed)
     X_train, X_test = rows_as_steps(data.X_train), rows_as_steps(data.X_test)
     fit_rows, val_rows = validation_split(data.y_train, share=VALIDATION_SHARE, seed=seed)
     if overfit:
-        _, kept = validation_split(data.y_train[fit_rows], share=OVERFIT_TRAIN_SHARE, seed=seed)
-        fit_rows = fit_rows[kept]
+        fit_rows = stratified_subset(
+            fit_rows, data.y_train[fit_rows], share=OVERFIT_TRAIN_SHARE, seed=seed
+        )
 
     n_steps, n_channels = X_train.shape[1:]
     dropout = 0.0 if overfit else 0.1
@@ -109,19 +104,19 @@ def build(
         ),
         seed,
     )
-    recipe = recipe_with(training, OVERFIT_RECIPE if overfit else DEFAULT_RECIPE)
-    with one_thread():
-        result = train(
-            model,
-            torch.from_numpy(X_train),
-            torch.from_numpy(data.y_train),
-            fit_rows,
-            val_rows,
-            recipe=recipe,
-            seed=seed,
-            private_recipe=None if overfit else recipe_with(training, PRIVATE_RECIPE),
-            on_epoch=on_epoch,
-        )
+    result = train(
+        model,
+        torch.from_numpy(X_train),
+        torch.from_numpy(data.y_train),
+        fit_rows,
+        val_rows,
+        training=training,
+        recipe=OVERFIT_RECIPE if overfit else DEFAULT_RECIPE,
+        seed=seed,
+        private_recipe=None if overfit else PRIVATE_RECIPE,
+        on_epoch=on_epoch,
+        single_thread=True,
+    )
     return Subject(
         result.model,
         train=(X_train[fit_rows], data.y_train[fit_rows]),
@@ -129,11 +124,7 @@ def build(
         modality="sequence",
         class_names=data.class_names,
         history=result.history,
-        name="sequence-digits" if variant == "default" else f"sequence-digits ({variant})",
         metadata={
-            "domain": "sequence-digits",
-            "variant": variant,
-            "seed": seed,
             "dataset": f"{data.source}, read row by row ({n_steps} steps of {n_channels} pixels)",
             "input_shape": (int(n_steps), int(n_channels)),
             "channel_names": [f"col{c}" for c in range(n_channels)],

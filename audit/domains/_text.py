@@ -13,10 +13,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from audit._threads import one_thread as _one_thread
 from audit.config import TrainingConfig
 from audit.datasets._sentiment import GROUP_COLUMN, sentiment_corpus
-from audit.domains._common import recipe_with, seeded_model, train, validation_split
+from audit.domains._common import seeded_model, train, validation_split
 from audit.models._transformer import TransformerClassifier
 from audit.subject import Subject
 from audit.training import Recipe
@@ -79,18 +78,19 @@ def build(
         ),
         seed,
     )
-    with _one_thread():
-        result = train(
-            model,
-            torch.from_numpy(data.train.ids),
-            torch.from_numpy(labels),
-            fit_rows,
-            val_rows,
-            recipe=recipe_with(training, OVERFIT_RECIPE if overfit else DEFAULT_RECIPE),
-            seed=seed,
-            private_recipe=None if overfit else recipe_with(training, PRIVATE_RECIPE),
-            on_epoch=on_epoch,
-        )
+    result = train(
+        model,
+        torch.from_numpy(data.train.ids),
+        torch.from_numpy(labels),
+        fit_rows,
+        val_rows,
+        training=training,
+        recipe=OVERFIT_RECIPE if overfit else DEFAULT_RECIPE,
+        seed=seed,
+        private_recipe=None if overfit else PRIVATE_RECIPE,
+        on_epoch=on_epoch,
+        single_thread=True,
+    )
     fitted = data.train.subset(fit_rows)
     model = result.model
     return Subject(
@@ -102,11 +102,7 @@ def build(
         sensitive_train=fitted.sensitive,
         sensitive_test=data.test.sensitive,
         history=result.history,
-        name="text" if variant == "default" else f"text ({variant})",
         metadata={
-            "domain": "text",
-            "variant": variant,
-            "seed": seed,
             "dataset": (
                 f"Generated sentiment corpus ({N_TRAIN} training and {N_TEST} test sentences "
                 f"from templates, {len(data.vocabulary)} tokens, sequences of {MAX_LEN}; "

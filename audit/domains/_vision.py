@@ -7,11 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from audit._threads import one_thread
 from audit.config import TrainingConfig
 from audit.datasets._digits import digits_images
-from audit.domains._common import recipe_with, seeded_model, train, validation_split
-from audit.errors import bad_input
+from audit.domains._common import seeded_model, stratified_subset, train, validation_split
 from audit.models._cnn import ResNetSmall
 from audit.subject import Subject
 from audit.training import Recipe
@@ -30,7 +28,6 @@ OVERFIT_RECIPE = Recipe(epochs=100, batch_size=32, lr=3e-3, weight_decay=0.0, pa
 OVERFIT_TRAIN_SHARE = 0.05
 VALIDATION_SHARE = 0.2
 WIDTHS = (16, 32)
-VARIANTS = ("default", "overfit")
 
 
 def build(
@@ -73,33 +70,32 @@ def build(
     >>> subject.metadata["input_shape"], subject.n_classes
     ((1, 8, 8), 10)
     """
-    if variant not in VARIANTS:
-        raise bad_input("variant", f"one of {list(VARIANTS)} for domain 'vision'", repr(variant))
     overfit = variant == "overfit"
     data = digits_images(seed)
     fit_rows, val_rows = validation_split(data.y_train, share=VALIDATION_SHARE, seed=seed)
     if overfit:
-        _, kept = validation_split(data.y_train[fit_rows], share=OVERFIT_TRAIN_SHARE, seed=seed)
-        fit_rows = fit_rows[kept]
+        fit_rows = stratified_subset(
+            fit_rows, data.y_train[fit_rows], share=OVERFIT_TRAIN_SHARE, seed=seed
+        )
     X_all, y_all = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
 
     dropout = 0.0 if overfit else 0.1
     model = seeded_model(
         lambda: ResNetSmall(1, len(data.class_names), widths=WIDTHS, dropout=dropout), seed
     )
-    recipe = recipe_with(training, OVERFIT_RECIPE if overfit else DEFAULT_RECIPE)
-    with one_thread():
-        result = train(
-            model,
-            X_all,
-            y_all,
-            fit_rows,
-            val_rows,
-            recipe=recipe,
-            seed=seed,
-            private_recipe=None if overfit else recipe_with(training, PRIVATE_RECIPE),
-            on_epoch=on_epoch,
-        )
+    result = train(
+        model,
+        X_all,
+        y_all,
+        fit_rows,
+        val_rows,
+        training=training,
+        recipe=OVERFIT_RECIPE if overfit else DEFAULT_RECIPE,
+        seed=seed,
+        private_recipe=None if overfit else PRIVATE_RECIPE,
+        on_epoch=on_epoch,
+        single_thread=True,
+    )
     model = result.model
     return Subject(
         model,
@@ -108,11 +104,7 @@ def build(
         modality="image",
         class_names=data.class_names,
         history=result.history,
-        name="vision" if variant == "default" else f"vision ({variant})",
         metadata={
-            "domain": "vision",
-            "variant": variant,
-            "seed": seed,
             "dataset": data.source,
             "input_shape": data.input_shape,
             "channel_names": list(data.channel_names),
