@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,18 +12,35 @@ import typer
 from rich.console import Console
 
 from audit.errors import AuditInputError
+from audit.results import VERDICTS
 
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_GATE_FAILED",
     "EXIT_OK",
+    "FailOn",
     "bad_input_exits",
     "console",
-    "print_verdicts",
+    "finish",
+    "gate_failed",
     "save_outputs",
 ]
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class FailOn(str, enum.Enum):
+    never = "never"
+    warn = "warn"
+    fail = "fail"
+
+
+def gate_failed(verdict: str, fail_on: FailOn) -> bool:
+    """Whether an overall ``verdict`` breaks the gate ``fail_on``."""
+    if fail_on is FailOn.never:
+        return False
+    return VERDICTS.index(verdict) >= VERDICTS.index(fail_on.value)
+
 
 #: Progress and errors go to stderr; stdout carries only results (the report path).
 console = Console(stderr=True, highlight=False)
@@ -52,9 +70,16 @@ def save_outputs(result, out: Path, *, pdf: bool = False) -> Path:
     return report
 
 
-def print_verdicts(result) -> None:
-    """One line per section and the overall verdict, on stderr."""
+def finish(result, report: Path, fail_on: FailOn) -> None:
+    """Print one line per section and the overall verdict (stderr), the report's path
+    (stdout), and exit with :data:`EXIT_GATE_FAILED` when the verdict breaks the gate."""
     for section in result.sections:
         line = f"  {section.verdict.upper():<5} {section.title}: {section.summary}"
         console.print(line, markup=False, soft_wrap=True)
     console.print(f"Overall verdict: {result.verdict.upper()}")
+    typer.echo(str(report))
+    if gate_failed(result.verdict, fail_on):
+        console.print(
+            f"Policy gate failed: overall verdict {result.verdict!r} with --fail-on {fail_on.value}"
+        )
+        raise typer.Exit(EXIT_GATE_FAILED)

@@ -8,14 +8,7 @@ from typing import Annotated
 
 import typer
 
-from audit.cli._common import (
-    EXIT_GATE_FAILED,
-    bad_input_exits,
-    console,
-    print_verdicts,
-    save_outputs,
-)
-from audit.cli._run import FailOn, gate_failed
+from audit.cli._common import FailOn, bad_input_exits, console, finish, save_outputs
 
 __all__ = ["predictions_command"]
 
@@ -70,10 +63,4 @@ def predictions_command(
         for check, stage in result.manifest["runtime"]["stages"].items():
             console.print(f"✓ check {check} in {stage['seconds']:.2f} s")
         report = save_outputs(result, out, pdf=pdf)
-    print_verdicts(result)
-    typer.echo(str(report))
-    if gate_failed(result.verdict, fail_on):
-        console.print(
-            f"Policy gate failed: overall verdict {result.verdict!r} with --fail-on {fail_on.value}"
-        )
-        raise typer.Exit(EXIT_GATE_FAILED)
+    finish(result, report, fail_on)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,29 +9,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from audit.cli._common import (
-    EXIT_GATE_FAILED,
-    bad_input_exits,
-    console,
-    print_verdicts,
-    save_outputs,
-)
-from audit.results import VERDICTS
+from audit.cli._common import FailOn, bad_input_exits, console, finish, save_outputs
 
-__all__ = ["FailOn", "gate_failed", "run_command"]
-
-
-class FailOn(str, enum.Enum):
-    never = "never"
-    warn = "warn"
-    fail = "fail"
-
-
-def gate_failed(verdict: str, fail_on: FailOn) -> bool:
-    """Whether an overall ``verdict`` breaks the gate ``fail_on``."""
-    if fail_on is FailOn.never:
-        return False
-    return VERDICTS.index(verdict) >= VERDICTS.index(fail_on.value)
+__all__ = ["run_command"]
 
 
 def run_command(
@@ -109,13 +88,7 @@ def run_command(
         }
         report = save_outputs(result, out, pdf=pdf)
 
-    print_verdicts(result)
-    typer.echo(str(report))
-    if gate_failed(result.verdict, fail_on):
-        console.print(
-            f"Policy gate failed: overall verdict {result.verdict!r} with --fail-on {fail_on.value}"
-        )
-        raise typer.Exit(EXIT_GATE_FAILED)
+    finish(result, report, fail_on)
 
 
 def _with_privacy_flags(settings, dp: bool, epsilon, delta, max_grad_norm):
