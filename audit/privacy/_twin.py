@@ -22,7 +22,8 @@ def _importance(subject, rows: int = 128) -> np.ndarray:
     X = subject.X_test[:rows]
     if not X.is_floating_point():  # token ids: no input gradient
         return np.array([])
-    target = torch.as_tensor(subject.predict_proba("test")[:rows].argmax(1))
+    with torch.no_grad():
+        target = model(X).argmax(1)  # the predicted class of these rows only
     X = X.detach().clone().requires_grad_(True)  # captum would warn and set it itself
     attr = Saliency(model).attribute(X, target=target, abs=True).detach().numpy()
     return np.abs(attr.reshape(len(X), -1)).mean(0)
@@ -51,8 +52,9 @@ def compare_with_twin(dp_subject, build, privacy) -> None:
     stability = (
         float(spearmanr(a, b).statistic) if a.size > 2 and a.std() > 0 and b.std() > 0 else None
     )
+    twin_accuracy = _accuracy(twin)
     dp_subject.metadata["privacy_twin"] = {
-        "test_accuracy": _accuracy(twin),
+        "test_accuracy": twin_accuracy,
         "fairness": _fairness_here(twin),
         "importance_spearman": stability,
         "recipe": twin.metadata.get("recipe"),  # the DP model's recipe, without DP-SGD
@@ -65,7 +67,7 @@ def compare_with_twin(dp_subject, build, privacy) -> None:
     curve: list[tuple[Any, float]] = []
     for epsilon in privacy.utility_epsilons:
         if epsilon is None:
-            curve.append((None, _accuracy(twin)))
+            curve.append((None, twin_accuracy))
         elif own is not None and abs(float(epsilon) - float(own)) < 1e-9:
             curve.append((float(epsilon), _accuracy(dp_subject)))
         else:
