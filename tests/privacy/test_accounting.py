@@ -154,3 +154,27 @@ def test_zero_steps_spend_nothing_and_bad_arguments_are_named():
         epsilon_for(noise_multiplier=1.0, sample_rate=0.1, steps=1, delta=1e-5, accountant="x")
     with pytest.raises(AuditInputError, match="epochs / steps"):
         noise_for_epsilon(target_epsilon=1.0, sample_rate=0.1, delta=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"sample_rate": 0.0}, "sample_rate: expected a float in (0, 1], got 0.0."),
+        ({"delta": 1.5}, "delta: expected a float in (0, 1), got 1.5."),
+        ({"tolerance": 0.0}, "tolerance: expected a float > 0, got 0.0."),
+        ({"target_epsilon": -1.0}, "target_epsilon: expected a float > 0, got -1.0."),
+        ({"steps": -2}, "epochs / steps: expected at least one step, got epochs=None, steps=-2."),
+        ({"accountant": "x"}, "accountant: expected one of ['rdp', 'prv', 'gdp'], got 'x'."),
+    ],
+)
+def test_noise_for_epsilon_names_each_bad_argument(change, message):
+    arguments = {"target_epsilon": 3.0, "sample_rate": 0.1, "delta": 1e-5, "steps": 10}
+    with pytest.raises(AuditInputError) as error:
+        noise_for_epsilon(**(arguments | change))
+    assert str(error.value) == message
+
+
+def test_epsilon_for_rejects_negative_steps_by_name():
+    with pytest.raises(AuditInputError) as error:
+        epsilon_for(noise_multiplier=1.0, sample_rate=0.1, steps=-1, delta=1e-5)
+    assert str(error.value) == "steps: expected an int >= 0, got -1."
