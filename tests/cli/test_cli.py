@@ -94,6 +94,14 @@ def test_lenient_policy_passes_a_warn_gate(tmp_path):
             ["run", "credit", "--out", "x", "--config", "/no/such.yaml"],
             "error: config: cannot read",
         ),
+        (
+            ["run", "credit", "--out", "x", "--dp", "--epsilon", "-1"],
+            "error: config: privacy.epsilon: Input should be greater than 0 (got -1.0)",
+        ),
+        (
+            ["run", "credit", "--out", "x", "--dp", "--delta", "2"],
+            "error: config: privacy.delta: Input should be less than 1 (got 2.0)",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, message):
