@@ -103,14 +103,15 @@ def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Ten
     method = IntegratedGradients(ctx.model)
     s = ctx.settings
     steps, notes = s.ig_steps, []
+    baseline = baseline_for(ctx, X)
     with torch.no_grad():
         out_x = ctx.model(X).gather(1, target[:, None])[:, 0]
-        out_b = ctx.model(baseline_for(ctx, X)).gather(1, target[:, None])[:, 0]
+        out_b = ctx.model(baseline).gather(1, target[:, None])[:, 0]
     scale = (out_x - out_b).abs().clamp_min(1e-6)
     while True:
         attr, delta = method.attribute(
             X,
-            baselines=baseline_for(ctx, X),
+            baselines=baseline,
             target=target,
             n_steps=steps,
             internal_batch_size=s.batch_size * 8,

@@ -9,7 +9,6 @@ time steps, highlighted tokens with attention rollout, or local rows for tables.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from typing import TYPE_CHECKING
 
@@ -85,17 +84,6 @@ def context(subject: Subject, settings: ExplainSettings) -> ExplainContext:
     )
 
 
-def _contiguous(spec: MethodSpec) -> MethodSpec:
-    """``spec`` returning C-contiguous attributions (captum's metrics ``view`` them)."""
-
-    def explain(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
-        out = spec.explain(ctx, X, target)
-        out.attributions = np.ascontiguousarray(out.attributions)
-        return out
-
-    return dataclasses.replace(spec, explain=explain)
-
-
 def explain_subject(
     subject: Subject, methods: list[MethodSpec], settings: ExplainSettings
 ) -> ExplainRun:
@@ -125,8 +113,8 @@ def explain_subject(
             )
             for s in range(0, n, settings.batch_size)
         ]
-        run.attributions[spec.name] = np.ascontiguousarray(
-            np.concatenate([p.attributions for p in parts]), dtype=np.float32
+        run.attributions[spec.name] = np.concatenate([p.attributions for p in parts]).astype(
+            np.float32, copy=False
         )
         if parts[0].delta is not None:
             run.deltas[spec.name] = np.concatenate([p.delta for p in parts])
@@ -155,6 +143,10 @@ def _trust_evidence(
             out_x = ctx.model(run.X).gather(1, run.target[:, None])[:, 0]
             out_b = ctx.model(baseline_for(ctx, run.X)).gather(1, run.target[:, None])[:, 0]
         scale = (out_x - out_b).abs().clamp_min(1e-6).numpy()
+    if truth is not None:
+        truth = np.asarray(truth)[run.rows]
+        valid = (run.X != baseline_for(ctx, run.X)).numpy() if subject.modality == "text" else None
+    random_curves: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # by rows used
     for spec in methods:
         k = min(
             settings.trust_samples, len(run.rows), 16 if spec.library == "shap" else len(run.rows)
@@ -164,8 +156,12 @@ def _trust_evidence(
         evidence: dict[str, float] = {}
         if spec.name in run.deltas:
             evidence["completeness_gap"] = float(np.mean(run.deltas[spec.name] / scale))
+        if k not in random_curves:
+            random_curves[k] = trust.random_order_curves(
+                ctx, X, target, steps=settings.curve_steps, seed=seed
+            )
         curves = trust.deletion_insertion(
-            ctx, X, target, attr, steps=settings.curve_steps, seed=seed
+            ctx, X, target, attr, steps=settings.curve_steps, seed=seed, random=random_curves[k]
         )
         run.curves[spec.name] = curves
         evidence["deletion_gain"] = curves.deletion_gain
@@ -176,16 +172,9 @@ def _trust_evidence(
         if subject.modality != "text":
             evidence["infidelity"] = trust.infidelity_score(ctx, X, target, attr, seed=seed)
             few = max(2, k // 4)
-            evidence["sensitivity_max"] = trust.sensitivity_score(
-                ctx, _contiguous(spec), X[:few], target[:few]
-            )
+            evidence["sensitivity_max"] = trust.sensitivity_score(ctx, spec, X[:few], target[:few])
         if truth is not None:
-            valid = (
-                (run.X != baseline_for(ctx, run.X)).numpy() if subject.modality == "text" else None
-            )
-            share, chance = trust.localisation(
-                run.attributions[spec.name], np.asarray(truth)[run.rows], valid
-            )
+            share, chance = trust.localisation(run.attributions[spec.name], truth, valid)
             evidence["localisation"] = share
             evidence["localisation_lift"] = share / chance if chance > 0 else float("nan")
         run.trust[spec.name] = evidence

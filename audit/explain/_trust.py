@@ -25,6 +25,7 @@ __all__ = [
     "deletion_insertion",
     "infidelity_score",
     "localisation",
+    "random_order_curves",
     "randomization_spearman",
     "rank_correlation",
     "sensitivity_score",
@@ -80,6 +81,32 @@ def _positions(scores: np.ndarray) -> np.ndarray:
     return positions
 
 
+def _order_curves(
+    ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor, positions: np.ndarray, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean target probability as features are deleted / inserted in ``positions`` order."""
+    n = len(X)
+    flat_x = X.reshape(n, -1)
+    flat_base = baseline_for(ctx, X).reshape(n, -1)
+    deletion, insertion = [], []
+    for fraction in np.linspace(0.0, 1.0, steps + 1):
+        top = torch.as_tensor(positions < round(fraction * positions.shape[1]))
+        deleted = torch.where(top, flat_base, flat_x).reshape(X.shape)
+        inserted = torch.where(top, flat_x, flat_base).reshape(X.shape)
+        deletion.append(_probabilities(ctx.model, deleted, target).mean())
+        insertion.append(_probabilities(ctx.model, inserted, target).mean())
+    return np.asarray(deletion), np.asarray(insertion)
+
+
+def random_order_curves(
+    ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor, *, steps: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deletion and insertion curves of a seeded random order (the same for every method)."""
+    size = int(np.prod(X.shape[1:]))
+    random_ranked = _positions(np.random.default_rng(seed).random((len(X), size)))
+    return _order_curves(ctx, X, target, random_ranked, steps)
+
+
 def deletion_insertion(
     ctx: ExplainContext,
     X: torch.Tensor,
@@ -88,37 +115,23 @@ def deletion_insertion(
     *,
     steps: int,
     seed: int,
+    random: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Curves:
     """Deletion and insertion curves of ``attributions`` and of a seeded random order.
 
     Features are the input's elements (pixels, time steps × channels, tokens); a
     deleted feature takes the baseline's value, an inserted one the input's.
+    ``random``, the result of :func:`random_order_curves` for the same rows, steps
+    and seed, saves computing the random order's curves again for each method.
     """
     n = len(X)
-    flat_x = X.reshape(n, -1)
-    flat_base = baseline_for(ctx, X).reshape(n, -1)
     scores = np.abs(attributions.reshape(n, -1))
-    if scores.shape[1] != flat_x.shape[1]:  # token attributions of ids: same layout
+    if scores.shape[1] != X.reshape(n, -1).shape[1]:  # token attributions of ids: same layout
         raise ValueError("attributions must have one value per input element")
-    ranked = _positions(scores)
-    random_ranked = _positions(np.random.default_rng(seed).random(scores.shape))
-    fractions = np.linspace(0.0, 1.0, steps + 1)
-    curves = {key: [] for key in ("deletion", "insertion", "random_deletion", "random_insertion")}
-    for fraction in fractions:
-        k = round(fraction * scores.shape[1])
-        for name, positions in (("", ranked), ("random_", random_ranked)):
-            top = torch.as_tensor(positions < k)
-            deleted = torch.where(top, flat_base, flat_x).reshape(X.shape)
-            inserted = torch.where(top, flat_x, flat_base).reshape(X.shape)
-            curves[f"{name}deletion"].append(_probabilities(ctx.model, deleted, target).mean())
-            curves[f"{name}insertion"].append(_probabilities(ctx.model, inserted, target).mean())
-    return Curves(
-        fractions,
-        *(
-            np.asarray(curves[k])
-            for k in ("deletion", "insertion", "random_deletion", "random_insertion")
-        ),
-    )
+    if random is None:
+        random = random_order_curves(ctx, X, target, steps=steps, seed=seed)
+    deletion, insertion = _order_curves(ctx, X, target, _positions(scores), steps)
+    return Curves(np.linspace(0.0, 1.0, steps + 1), deletion, insertion, *random)
 
 
 def fixed_steps(settings):

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from audit.explain._methods import MethodSpec
+from audit.explain._trust import localisation
 from audit.figures import PALETTE, new_figure, to_svg
 from audit.results import Figure, Metric, Table
 from audit.subject import Subject
@@ -251,12 +252,8 @@ def sequence_view(subject: Subject, run: Any, methods: list[MethodSpec]) -> View
     )
     length = next(iter(steps.values())).shape[1]
     inside = {}
-    if events is not None:
-        for name, values in steps.items():
-            mass = np.abs(values)
-            total = mass.sum(1)
-            keep = total > 0
-            inside[name] = float(((mass * events).sum(1)[keep] / total[keep]).mean())
+    if events is not None:  # the share of each step-mass on the event's steps
+        inside = {name: localisation(values, events)[0] for name, values in steps.items()}
     picks = examples_per_class(subject, run, limit=4)
     if picks:
         matrix = np.stack([_unit(steps[m.name][i]) for i in picks for m in methods])
