@@ -103,17 +103,17 @@ class Policy:
         for name, values in overrides.items():
             base = DEFAULT_THRESHOLDS.get(name)
             direction = values.get("higher_is_better")
-            if direction is None:
-                if base is None and values.get("band") is not None:
-                    direction = True
-                elif base is None:
-                    from audit.errors import ConfigError
-
-                    raise ConfigError(
-                        f"config: policy.thresholds.{name}: expected 'higher_is_better' "
-                        f"for a metric with no default threshold, got none."
-                    )
+            if direction is None and base is not None:
                 direction = base.higher_is_better
+            elif direction is None and values.get("band") is not None:
+                direction = True  # a band judges distance from it; the direction is unused
+            elif direction is None:
+                from audit.errors import ConfigError
+
+                raise ConfigError(
+                    f"config: policy.thresholds.{name}: expected 'higher_is_better' "
+                    f"for a metric with no default threshold, got none."
+                )
             band = values.get("band", base.band if base else None)
             thresholds[name] = Threshold(
                 warn=values.get("warn", base.warn if base else None),

@@ -55,6 +55,13 @@ def test_overrides_keep_the_default_direction_and_missing_limits():
     assert policy.judge(Metric("test_accuracy", 0.85)).verdict == "fail"
 
 
+def test_a_new_metric_with_only_a_band_is_judged_by_the_band():
+    policy = Policy.from_overrides({"my_ratio": {"band": [0.8, 1.25]}})
+    assert policy.thresholds["my_ratio"].band == [0.8, 1.25]
+    assert policy.judge(Metric("my_ratio", 1.0)).verdict == "pass"
+    assert policy.judge(Metric("my_ratio", 1.3)).verdict == "fail"
+
+
 def test_new_metric_needs_a_direction():
     with pytest.raises(
         ConfigError, match=r"policy.thresholds.my_metric: expected 'higher_is_better'"
