@@ -12,7 +12,16 @@ from typing import Any
 
 from audit.results import Metric, Section, Threshold, worst_verdict
 
-__all__ = ["DEFAULT_THRESHOLDS", "Policy"]
+__all__ = ["DEFAULT_THRESHOLDS", "REFERENCE_RATES", "Policy"]
+
+#: Rates compared with the reference group against the four-fifths band (as dalex does).
+REFERENCE_RATES = (
+    "selection_rate",
+    "accuracy",
+    "precision",
+    "true_positive_rate",
+    "false_positive_rate",
+)
 
 #: Default thresholds, keyed by metric name (a scoped metric such as
 #: ``demographic_parity_ratio[sex]`` uses the threshold of its name).
@@ -35,16 +44,7 @@ DEFAULT_THRESHOLDS: dict[str, Threshold] = {
     "false_positive_rate_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
     "false_negative_rate_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
     # fairness: each group against the reference group, the four-fifths band (dalex)
-    **{
-        f"{rate}_vs_reference": Threshold(band=[0.8, 1.25])
-        for rate in (
-            "selection_rate",
-            "accuracy",
-            "precision",
-            "true_positive_rate",
-            "false_positive_rate",
-        )
-    },
+    **{f"{rate}_vs_reference": Threshold(band=[0.8, 1.25]) for rate in REFERENCE_RATES},
     # explainability: trust evidence per method
     "completeness_gap": Threshold(warn=0.01, fail=0.05, higher_is_better=False),
     "randomization_spearman": Threshold(warn=0.6, fail=0.85, higher_is_better=False),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 
@@ -45,21 +44,15 @@ def percentile_interval(replicates: np.ndarray, *, level: float) -> tuple[np.nda
     tail = (1.0 - level) / 2 * 100
     defined = np.isfinite(replicates)
     enough = defined.mean(axis=0) >= 0.5
-    with np.errstate(invalid="ignore"), _quiet():
-        low = np.nanpercentile(np.where(defined, replicates, np.nan), tail, axis=0)
-        high = np.nanpercentile(np.where(defined, replicates, np.nan), 100 - tail, axis=0)
+    with np.errstate(invalid="ignore"), quiet():
+        low, high = np.nanpercentile(
+            np.where(defined, replicates, np.nan), [tail, 100 - tail], axis=0
+        )
     return np.where(enough, low, np.nan), np.where(enough, high, np.nan)
 
 
-def interval_of(
-    statistic: Callable[[np.ndarray], np.ndarray], replicates: np.ndarray, *, level: float
-):
-    """Apply ``statistic`` to replicated counts and return its percentile interval."""
-    return percentile_interval(statistic(replicates), level=level)
-
-
 @contextlib.contextmanager
-def _quiet():
+def quiet():
     """Silence numpy's warnings about all-NaN slices and 0/0 inside a block."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -10,7 +10,6 @@ against fairlearn's.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
@@ -23,6 +22,8 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, precision_score
+
+from audit.fairness._bootstrap import quiet
 
 __all__ = [
     "RATE_NAMES",
@@ -147,7 +148,7 @@ def _diff_ratio(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.shape[-1] == 0:  # no group to compare: undefined
         undefined = np.full(values.shape[:-1], np.nan)
         return undefined, undefined
-    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
+    with np.errstate(invalid="ignore", divide="ignore"), quiet():
         low, high = np.nanmin(values, axis=-1), np.nanmax(values, axis=-1)
         ratio = low / high  # 0/0 is NaN, as in fairlearn
     return high - low, ratio
@@ -192,11 +193,3 @@ def reference_ratios(
     """Each group's rate divided by the reference group's (last axis = group)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return {name: rates[name] / rates[name][..., reference : reference + 1] for name in names}
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence numpy's warnings about all-NaN slices and 0/0 inside a block."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield

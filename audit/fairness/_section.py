@@ -22,19 +22,12 @@ from audit.fairness._rates import (
     reference_ratios,
 )
 from audit.fairness._whatif import MitigationData, add_mitigation
+from audit.policy import REFERENCE_RATES
 from audit.results import Metric, Section, Table
 
 __all__ = ["REFERENCE_RATES", "MitigationData", "fairness_section"]
 
 SECTION_ID, TITLE = "fairness", "Fairness"
-#: Rates compared with the reference group against the four-fifths band (as dalex does).
-REFERENCE_RATES = (
-    "selection_rate",
-    "accuracy",
-    "precision",
-    "true_positive_rate",
-    "false_positive_rate",
-)
 
 ONE_CLASS_GROUP = (
     "sensitive_test[{feature!r}]: expected every group to hold both classes of y_test, got group "
@@ -190,12 +183,11 @@ def _one_class_groups(
     y_true: np.ndarray,
     settings: FairnessSettings,
     section: Section,
-) -> dict[str, int]:
-    """Return ``{group: its only label}`` for one-class groups; raise unless told to warn."""
+) -> None:
+    """Raise on a one-class group, or note it and warn when ``on_degenerate_group`` says so."""
     codes, names = pd.factorize(groups)
     positives = np.bincount(codes, weights=y_true, minlength=len(names))
     totals = np.bincount(codes, minlength=len(names))
-    degenerate: dict[str, int] = {}
     for i, group in enumerate(names):
         if positives[i] in (0, totals[i]):
             label = int(positives[i] > 0)
@@ -206,8 +198,6 @@ def _one_class_groups(
                 raise AuditInputError(message)
             section.notes.append(message)
             section.verdict = "warn"
-            degenerate[str(group)] = label
-    return degenerate
 
 
 def _blank_undefined(by_group: pd.DataFrame, counts: np.ndarray) -> None:
@@ -248,17 +238,20 @@ def _add_reference_ratios(
         names.index(wanted) if wanted is not None else int(np.argmax(np.where(judged, counts, -1)))
     )
     point = reference_ratios(rates, reference, REFERENCE_RATES)
-    replicated = (
-        reference_ratios(rep_rates, reference, REFERENCE_RATES) if rep_rates is not None else None
-    )
+    intervals = {}  # rate -> (low, high) per group, over all groups at once
+    if rep_rates is not None:
+        replicated = reference_ratios(rep_rates, reference, REFERENCE_RATES)
+        intervals = {
+            rate: percentile_interval(replicated[rate], level=settings.ci_level)
+            for rate in REFERENCE_RATES
+        }
     for i, group in enumerate(names):
         if i == reference or not judged[i]:
             continue
         for rate in REFERENCE_RATES:
             ci = None
-            if replicated is not None:
-                low, high = percentile_interval(replicated[rate][:, i], level=settings.ci_level)
-                ci = [float(low), float(high)]
+            if rate in intervals:
+                ci = [float(intervals[rate][0][i]), float(intervals[rate][1][i])]
             section.metrics.append(
                 Metric(
                     f"{rate}_vs_reference",
