@@ -115,7 +115,10 @@ def test_huggingface_loader_offline(monkeypatch):
 def test_online_extra_exists():
     from pathlib import Path
 
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())[
         "project"
