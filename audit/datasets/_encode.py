@@ -10,7 +10,7 @@ import pandas as pd
 
 from audit.errors import bad_input
 
-__all__ = ["TabularEncoder"]
+__all__ = ["TabularEncoder", "encode_columns"]
 
 
 @dataclass
@@ -93,3 +93,38 @@ class TabularEncoder:
             "raw_train": raw_train.reset_index(drop=True),
             "raw_test": raw_test.reset_index(drop=True),
         }
+
+
+def encode_columns(
+    raw: pd.DataFrame, categorical: list[str], numeric: list[str], *, fit_rows: np.ndarray
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """One-hot encode ``categorical`` (levels of all rows), standardise ``numeric`` on ``fit_rows``.
+
+    Categorical columns come first, each as ``name=level`` in sorted level order; the
+    groups map each original column to its encoded ones. The embedded data sets use
+    this; :class:`TabularEncoder` is the fit/transform form for a user's frames.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> raw = pd.DataFrame({"c": ["b", "a"], "x": [1.0, 3.0]})
+    >>> encoded, groups = encode_columns(raw, ["c"], ["x"], fit_rows=np.arange(2))
+    >>> list(encoded.columns), encoded["x"].tolist()
+    (['c=a', 'c=b', 'x'], [-1.0, 1.0])
+    """
+    columns: dict[str, np.ndarray] = {}
+    groups: dict[str, list[str]] = {}
+    for name in categorical:
+        values = raw[name].astype(str)
+        groups[name] = []
+        for level in sorted(values.unique()):
+            column = f"{name}={level}"
+            columns[column] = (values == level).to_numpy(dtype=np.float32)
+            groups[name].append(column)
+    for name in numeric:
+        values = raw[name].to_numpy(dtype=np.float64)
+        mean = values[fit_rows].mean()
+        std = values[fit_rows].std() or 1.0
+        columns[name] = ((values - mean) / std).astype(np.float32)
+        groups[name] = [name]
+    return pd.DataFrame(columns), groups

@@ -8,6 +8,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from audit.datasets._encode import encode_columns
 from audit.errors import bad_input
 
 __all__ = ["GERMAN_CREDIT_SHA256", "TabularData", "german_credit"]
@@ -103,7 +104,7 @@ def german_credit(
     train_idx, test_idx = train_test_split(
         np.arange(len(raw)), test_size=test_size, random_state=int(seed), stratify=y
     )
-    encoded, groups = _encode(raw, categorical, numeric, fit_rows=train_idx)
+    encoded, groups = encode_columns(raw, categorical, numeric, fit_rows=train_idx)
 
     def split(frame: pd.DataFrame | pd.Series, idx: np.ndarray):
         return frame.iloc[idx].reset_index(drop=True)
@@ -120,25 +121,3 @@ def german_credit(
         class_names=["bad risk", "good risk"],
         feature_groups=groups,
     )
-
-
-def _encode(
-    raw: pd.DataFrame, categorical: list[str], numeric: list[str], *, fit_rows: np.ndarray
-) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """One-hot encode ``categorical``, standardise ``numeric`` on ``fit_rows``."""
-    columns: dict[str, np.ndarray] = {}
-    groups: dict[str, list[str]] = {}
-    for name in categorical:
-        values = raw[name].astype(str)
-        groups[name] = []
-        for level in sorted(values.unique()):
-            column = f"{name}={level}"
-            columns[column] = (values == level).to_numpy(dtype=np.float32)
-            groups[name].append(column)
-    for name in numeric:
-        values = raw[name].to_numpy(dtype=np.float64)
-        mean = values[fit_rows].mean()
-        std = values[fit_rows].std() or 1.0
-        columns[name] = ((values - mean) / std).astype(np.float32)
-        groups[name] = [name]
-    return pd.DataFrame(columns), groups

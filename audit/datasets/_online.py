@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from audit.datasets._encode import encode_columns
 from audit.datasets._german import TabularData
 from audit.errors import AuditInputError
 
@@ -65,19 +66,7 @@ def adult(seed: int = 0, *, test_size: float = 0.3, data_home: str | None = None
     )
     numeric = [c for c in raw.columns if pd.api.types.is_numeric_dtype(raw[c])]
     categorical = [c for c in raw.columns if c not in numeric]
-    columns, groups = {}, {}
-    for name in categorical:
-        values = raw[name].astype(str)
-        groups[name] = []
-        for level in sorted(values.unique()):
-            columns[f"{name}={level}"] = (values == level).to_numpy(np.float32)
-            groups[name].append(f"{name}={level}")
-    for name in numeric:
-        values = raw[name].to_numpy(np.float64)
-        mean, std = values[idx_train].mean(), values[idx_train].std() or 1.0
-        columns[name] = ((values - mean) / std).astype(np.float32)
-        groups[name] = [name]
-    encoded = pd.DataFrame(columns)
+    encoded, groups = encode_columns(raw, categorical, numeric, fit_rows=idx_train)
 
     def split(frame, idx):
         return frame.iloc[idx].reset_index(drop=True)
