@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from audit.errors import AuditInputError, bad_input
+from audit.report._write import atomic_target
 
 __all__ = ["PdfExportError", "PdfUnavailableError", "find_chromium", "write_pdf"]
 
@@ -223,22 +224,10 @@ def write_pdf(
         raise bad_input("html_path", "an existing HTML file", str(html))
     chosen, chromium = _choose_engine(engine)
 
-    target = Path(pdf_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    os.close(handle)
-    temporary = Path(temporary_name)
-    try:
+    with atomic_target(pdf_path) as temporary:
         if chosen == "chromium":
             assert chromium is not None
             _run_chromium(chromium, html, temporary, timeout)
         else:
             _run_weasyprint(html, temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     return chosen
