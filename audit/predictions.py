@@ -7,7 +7,6 @@ sensitive features, and returns an :class:`~audit.results.AuditResult`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,9 +17,9 @@ import pandas as pd
 
 from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
-from audit.manifest import build_manifest, peak_rss_mb
-from audit.policy import Policy
-from audit.results import AuditResult, Metric, Section, worst_verdict
+from audit.manifest import build_manifest
+from audit.results import AuditResult, Metric, Section
+from audit.runner import assemble, policy_for, run_stages, settings_for
 
 __all__ = ["audit_predictions", "read_predictions"]
 
@@ -108,11 +107,6 @@ def audit_predictions(
 
     used = {c for c in (y_true, y_pred, y_score) if c is not None}
     features = df.drop(columns=sorted(used)).reset_index(drop=True)
-    policy = Policy.from_overrides(
-        {k: v.model_dump(exclude_none=True) for k, v in settings.policy.thresholds.items()}
-    )
-    stages: dict[str, dict[str, float]] = {}
-    sections: list[Section] = []
     builders = {
         "data": lambda: data_section(
             {"all": SplitData(features, labels, groups)},
@@ -128,36 +122,18 @@ def audit_predictions(
             groups,
             scores=scores,
             positive_name=str(positive_label if positive_label is not None else 1),
-            settings=settings.fairness.model_copy(
-                update={"seed": settings.fairness.seed or settings.seed}
-            ),
+            settings=settings_for(settings, "fairness"),
         ),
     }
-    from audit.checks import get_check
-
     checks = settings.checks or list(builders)
     unknown = [c for c in checks if c not in builders]
     if unknown:
         raise bad_input("checks", f"names from {list(builders)} for predictions", f"{unknown}")
-    for check in checks:
-        t0 = time.perf_counter()
-        section = policy.apply(builders[check]())
-        module = get_check(check).load()
-        if hasattr(module, "conclude"):  # the same post-policy step as for models
-            module.conclude(section)
-        sections.append(section)
-        stages[check] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "peak_rss_mb": peak_rss_mb(),
-        }
+    policy = policy_for(settings)
+    sections, stages = run_stages({check: builders[check] for check in checks}, policy)
     manifest = build_manifest(
         None, settings, data_hash=_frame_sha256(df[sorted(used | set(groups.columns))])
     )
-    manifest["runtime"] = {
-        "started_at": started.isoformat(timespec="seconds"),
-        "stages": stages,
-        "peak_rss_mb": peak_rss_mb(),
-    }
     subject = {
         "name": name,
         "modality": "predictions",
@@ -180,17 +156,15 @@ def audit_predictions(
             "threshold": threshold,
         },
     }
-    from audit.compliance import compliance_rows
-    from audit.runner import model_card
-
-    return AuditResult(
-        subject=subject,
-        sections=sections,
-        verdict=worst_verdict([s.verdict for s in sections]),
-        policy=policy.to_dict(),
+    return assemble(
+        subject,
+        sections,
+        policy,
+        settings,
         manifest=manifest,
-        model_card=model_card(settings, name=name, training_data=None),
-        compliance=compliance_rows(sections),
+        started=started,
+        stages=stages,
+        training_data=None,
     )
 
 

@@ -14,10 +14,10 @@ from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
 from audit.manifest import build_manifest, peak_rss_mb
 from audit.policy import Policy
-from audit.results import AuditResult, worst_verdict
+from audit.results import AuditResult, Section, worst_verdict
 from audit.subject import Subject
 
-__all__ = ["run"]
+__all__ = ["assemble", "policy_for", "run", "run_stages", "settings_for"]
 
 StageCallback = Callable[[str, str, float | None], None]
 
@@ -63,47 +63,85 @@ def run(
     if isinstance(checks, str) or not names:
         raise bad_input("checks", f"a non-empty list of names from {sorted(CHECKS)}", checks)
     specs = [get_check(name) for name in names]
-    policy = Policy.from_overrides(
+    policy = policy_for(config)
+    started = datetime.now(timezone.utc)
+    builders = {
+        spec.name: (lambda spec=spec: spec.load().run(subject, settings_for(config, spec.name)))
+        for spec in specs
+    }
+    sections, stages = run_stages(builders, policy, on_stage=on_stage)
+    if subject.history is not None and subject.history.seconds is not None:
+        stages = {"train": {"seconds": subject.history.seconds, "peak_rss_mb": None}, **stages}
+    return assemble(
+        _subject_record(subject),
+        sections,
+        policy,
+        config,
+        manifest=build_manifest(subject, config),
+        started=started,
+        stages=stages,
+        training_data=subject.metadata.get("dataset"),
+    )
+
+
+def policy_for(config: AuditConfig) -> Policy:
+    """The policy of ``config``: the default thresholds with its overrides."""
+    return Policy.from_overrides(
         {k: v.model_dump(exclude_none=True) for k, v in config.policy.thresholds.items()}
     )
 
-    started = datetime.now(timezone.utc)
+
+def run_stages(
+    builders: Mapping[str, Callable[[], Section]],
+    policy: Policy,
+    *,
+    on_stage: StageCallback | None = None,
+) -> tuple[list[Section], dict[str, dict[str, float]]]:
+    """Build each check's section, judge it by ``policy``, then the check's own ``conclude``.
+
+    Returns the sections and, per check, its seconds and the peak memory after it.
+    """
     stages: dict[str, dict[str, float]] = {}
     sections = []
-    for spec in specs:
+    for name, build in builders.items():
         if on_stage is not None:
-            on_stage(spec.name, "start", None)
+            on_stage(name, "start", None)
         t0 = time.perf_counter()
-        module = spec.load()
-        section = module.run(subject, _settings_for(config, spec.name))
-        policy.apply(section)
+        section = policy.apply(build())
+        module = get_check(name).load()
         if hasattr(module, "conclude"):
             module.conclude(section)
-        stages[spec.name] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "peak_rss_mb": peak_rss_mb(),
-        }
+        stages[name] = {"seconds": round(time.perf_counter() - t0, 4), "peak_rss_mb": peak_rss_mb()}
         sections.append(section)
         if on_stage is not None:
-            on_stage(spec.name, "done", stages[spec.name]["seconds"])
+            on_stage(name, "done", stages[name]["seconds"])
+    return sections, stages
 
-    manifest = build_manifest(subject, config)
-    if subject.history is not None and subject.history.seconds is not None:
-        stages = {"train": {"seconds": subject.history.seconds, "peak_rss_mb": None}, **stages}
+
+def assemble(
+    subject_record: dict[str, Any],
+    sections: list[Section],
+    policy: Policy,
+    config: AuditConfig,
+    *,
+    manifest: dict[str, Any],
+    started: datetime,
+    stages: dict[str, dict[str, float]],
+    training_data: str | None,
+) -> AuditResult:
+    """The AuditResult of judged sections, with the run's times in ``manifest["runtime"]``."""
     manifest["runtime"] = {
         "started_at": started.isoformat(timespec="seconds"),
         "stages": stages,
         "peak_rss_mb": peak_rss_mb(),
     }
     return AuditResult(
-        subject=_subject_record(subject),
+        subject=subject_record,
         sections=sections,
         verdict=worst_verdict([s.verdict for s in sections]),
         policy=policy.to_dict(),
         manifest=manifest,
-        model_card=model_card(
-            config, name=subject.name, training_data=subject.metadata.get("dataset")
-        ),
+        model_card=model_card(config, name=subject_record["name"], training_data=training_data),
         compliance=compliance_rows(sections),
     )
 
@@ -118,7 +156,7 @@ def model_card(
     return card
 
 
-def _settings_for(config: AuditConfig, check: str) -> Any:
+def settings_for(config: AuditConfig, check: str) -> Any:
     """The check's settings, with the audit's seed where the check takes one and has none."""
     settings = getattr(config, check)
     if "seed" in type(settings).model_fields and settings.seed is None:
