@@ -25,6 +25,7 @@ from audit.explain._methods import (
     baseline_for,
     methods_for,
 )
+from audit.explain._views import global_importance
 from audit.results import Figure, Metric, Section, Table
 from audit.subject import Subject
 
@@ -198,13 +199,6 @@ def feature_labels(subject: Subject, size: int) -> list[str]:
     if subject.modality == "text":
         return [f"position {i}" for i in range(size)]
     return [f"x{i}" for i in range(size)]
-
-
-def global_importance(attributions: np.ndarray) -> np.ndarray:
-    """Mean |attribution| per input element, normalised to sum to 1."""
-    mass = np.abs(attributions.reshape(len(attributions), -1)).mean(0)
-    total = mass.sum()
-    return mass / total if total > 0 else mass
 
 
 def _importances(

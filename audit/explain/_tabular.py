@@ -17,6 +17,7 @@ from audit.explain._groups import (
     sensitive_proxies,
 )
 from audit.explain._local import selected_rows
+from audit.explain._views import global_importance
 from audit.figures import PALETTE, new_figure, to_svg
 from audit.results import Figure, Metric, Table
 
@@ -40,11 +41,7 @@ def grouped(run, spec, index: np.ndarray) -> np.ndarray:
 
 def grouped_importances(run, methods, index: np.ndarray) -> dict[str, np.ndarray]:
     """Mean |attribution| per original feature, normalised to sum to 1, per method."""
-    out = {}
-    for spec in methods:
-        mass = np.abs(grouped(run, spec, index)).mean(0)
-        out[spec.name] = mass / mass.sum() if mass.sum() > 0 else mass
-    return out
+    return {spec.name: global_importance(grouped(run, spec, index)) for spec in methods}
 
 
 def tabular_view(
@@ -139,7 +136,6 @@ def _waterfall(
 
 
 def _encoded_table(run, methods, columns: list[str], top_k: int) -> Table:
-    from audit.explain._section import global_importance
 
     importances = {m.name: global_importance(run.attributions[m.name]) for m in methods}
     mean = np.mean(np.stack(list(importances.values())), axis=0)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,13 +175,8 @@ def randomization_spearman(
             if hasattr(module, "reset_parameters") and module is not model:
                 module.reset_parameters()
     model.eval()
-    random_ctx = ExplainContext(
-        model,
-        ctx.baseline,
-        ctx.background,
-        fixed_steps(ctx.settings),
-        ctx.modality,
-        {**ctx.metadata, **modules},
+    random_ctx = dataclasses.replace(
+        ctx, model=model, settings=fixed_steps(ctx.settings), metadata={**ctx.metadata, **modules}
     )
     randomized = spec.explain(random_ctx, X, target).attributions
     n = len(X)
@@ -237,14 +233,7 @@ def sensitivity_score(
     """captum's ``sensitivity_max``: the largest change of the explanation under small noise."""
     from captum.metrics import sensitivity_max
 
-    quick = ExplainContext(
-        ctx.model,
-        ctx.baseline,
-        ctx.background,
-        fixed_steps(ctx.settings),
-        ctx.modality,
-        ctx.metadata,
-    )
+    quick = dataclasses.replace(ctx, settings=fixed_steps(ctx.settings))
 
     def explain(inputs, target: torch.Tensor):
         packed = isinstance(inputs, tuple)  # captum passes a tuple of inputs

@@ -25,12 +25,26 @@ __all__ = [
     "centre_share",
     "curves_table",
     "examples_per_class",
+    "global_importance",
     "image_view",
     "sequence_view",
 ]
 
 #: The diverging pair of the highlights and strips: blue for, orange against the class.
 POSITIVE, NEGATIVE = PALETTE[0], PALETTE[1]
+
+
+def global_importance(attributions: np.ndarray) -> np.ndarray:
+    """Mean |attribution| per input element (all axes after the first), normalised to sum to 1.
+
+    Examples
+    --------
+    >>> global_importance(np.array([[1.0, -3.0], [1.0, 3.0]])).tolist()
+    [0.25, 0.75]
+    """
+    mass = np.abs(attributions.reshape(len(attributions), -1)).mean(0)
+    total = mass.sum()
+    return mass / total if total > 0 else mass
 
 
 @dataclass
@@ -312,10 +326,7 @@ def sequence_view(subject: Subject, run: Any, methods: list[MethodSpec]) -> View
                 "over all explained rows are in the table 'Importance per time step'.",
             )
         )
-    shares = {}
-    for m in methods:
-        mass = np.abs(steps[m.name]).mean(0)
-        shares[m.name] = mass / mass.sum() if mass.sum() > 0 else mass
+    shares = {m.name: global_importance(steps[m.name]) for m in methods}
     coverage = [] if events is None else [events.mean(0)]
     view.tables.append(
         Table(
