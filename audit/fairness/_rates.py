@@ -109,7 +109,8 @@ def group_metric_frame(counts: np.ndarray, groups: list[str], feature: str) -> p
         sensitive_features=pd.Series(np.asarray(groups, dtype=object)[group_of], name=feature),
         sample_params={name: {"sample_weight": weights} for name in _METRICS},
     )
-    by_group = frame.by_group.reindex([g for g in groups if g in set(frame.by_group.index)])
+    present = set(frame.by_group.index)
+    by_group = frame.by_group.reindex([g for g in groups if g in present])
     by_group["count"] = by_group["count"].astype(np.int64)
     return by_group
 

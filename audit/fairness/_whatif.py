@@ -60,8 +60,8 @@ def add_mitigation(
     fit_groups = encoder.transform(data.sensitive.reset_index(drop=True))
     eval_groups = encoder.transform(sensitive.iloc[eval_rows].reset_index(drop=True))
     rows = []
+    truth, base = y_true[eval_rows], y_pred[eval_rows]
     for feature in encoder.features:
-        truth, base = y_true[eval_rows], y_pred[eval_rows]
         groups = eval_groups[feature].to_numpy()
         if not set(groups) <= set(fit_groups[feature]):
             section.notes.append(
