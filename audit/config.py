@@ -1,166 +1,46 @@
 """Audit configuration, loaded from YAML and validated with pydantic.
 
-A wrong key or type gives a :class:`~audit.errors.ConfigError` whose message
-names the key's path, e.g. ``config: policy.thresholds.ece.warn: ...``.
+The top-level keys are fixed (``seed``, ``domain``, ``subject``, ``checks``,
+``training``, ``policy``, ``model_card``); every registered check adds one block,
+named after it and validated with its settings model (:mod:`audit.checks`). A wrong
+key or type gives a :class:`~audit.errors.ConfigError` whose message names the
+key's path, e.g. ``config: policy.thresholds.ece.warn: ...``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError, create_model, field_validator
 
 from audit.errors import ConfigError
+from audit.settings import Strict, TrainingConfig
 
 __all__ = [
     "AuditConfig",
-    "ComputeSettings",
-    "DataSettings",
-    "ExplainSettings",
-    "FairnessSettings",
     "ModelCard",
-    "PerformanceSettings",
-    "PrivacySettings",
+    "PolicyConfig",
+    "ThresholdConfig",
     "TrainingConfig",
+    "config_model",
     "load_config",
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ThresholdConfig(_Strict):
+class ThresholdConfig(Strict):
     warn: float | None = None
     fail: float | None = None
     higher_is_better: bool | None = None
     band: tuple[float, float] | None = None
 
 
-class PolicyConfig(_Strict):
+class PolicyConfig(Strict):
     thresholds: dict[str, ThresholdConfig] = Field(default_factory=dict)
 
 
-class TrainingConfig(_Strict):
-    """Overrides of a reference domain's training recipe (``None``: the domain's default)."""
-
-    epochs: int | None = Field(default=None, ge=1)
-    batch_size: int | None = Field(default=None, ge=1)
-    lr: float | None = Field(default=None, gt=0)
-    weight_decay: float | None = Field(default=None, ge=0)
-    patience: int | None = Field(default=None, ge=1)
-
-
-class PerformanceSettings(_Strict):
-    """Settings of the performance and generalization check."""
-
-    calibration_bins: int = Field(default=10, ge=2, le=100)
-    batch_size: int = Field(default=4096, ge=1)
-
-
-class FairnessSettings(_Strict):
-    """Settings of the fairness check.
-
-    ``max_categories``: a numeric sensitive column with more distinct values is cut
-    into ``bins`` quantile bins. ``reference_groups`` maps a sensitive feature to its
-    reference group (default: the largest group).
-    """
-
-    min_group_size: int = Field(default=30, ge=1)
-    on_degenerate_group: Literal["error", "warn"] = "error"
-    bins: int = Field(default=4, ge=2, le=20)
-    max_categories: int = Field(default=10, ge=2)
-    reference_groups: dict[str, str] = Field(default_factory=dict)
-    intersection: bool = True
-    n_bootstrap: int = Field(default=1000, ge=0, le=100_000)
-    ci_level: float = Field(default=0.95, gt=0, lt=1)
-    mitigation: bool = True
-    mitigation_max_rows: int = Field(default=100_000, ge=100)
-    seed: int | None = Field(default=None, ge=0, description="default: the audit's seed")
-
-
-class DataSettings(_Strict):
-    """Settings of the data check.
-
-    ``max_categories``: a column with at most this many distinct values is treated
-    as categorical (shares per level) in the shift test; others get ``psi_bins``
-    quantile bins. A numeric sensitive feature with more than
-    ``sensitive_max_categories`` values is cut into ``sensitive_bins`` quantile bins.
-    """
-
-    max_categories: int = Field(default=20, ge=2)
-    psi_bins: int = Field(default=10, ge=2, le=100)
-    sensitive_bins: int = Field(default=4, ge=2, le=20)
-    sensitive_max_categories: int = Field(default=10, ge=2)
-
-
-class ComputeSettings(_Strict):
-    """Settings of the compute check: the assumptions of the energy estimate.
-
-    Energy = training time x ``power_watts`` x ``pue``; emissions = energy x
-    ``grid_gco2_per_kwh``. The defaults describe a small CPU server; set your own.
-    """
-
-    power_watts: float = Field(default=65.0, gt=0, description="average power draw while training")
-    pue: float = Field(default=1.0, ge=1.0, description="data-centre power usage effectiveness")
-    grid_gco2_per_kwh: float = Field(default=400.0, ge=0, description="grid carbon intensity")
-    inference_batch: int = Field(default=256, ge=1)
-    inference_repeats: int = Field(default=5, ge=1)
-
-
-class ExplainSettings(_Strict):
-    """Settings of the explainability check.
-
-    ``methods`` picks attribution methods by registry name (default: every method
-    for the subject's modality). Attributions are computed for ``n_samples`` test
-    rows in batches of ``batch_size``; the trust tests run on ``trust_samples`` of them.
-    """
-
-    methods: list[str] | None = None
-    n_samples: int = Field(default=256, ge=1)
-    batch_size: int = Field(default=64, ge=1)
-    trust_samples: int = Field(default=32, ge=2)
-    ig_steps: int = Field(default=50, ge=2)
-    ig_max_steps: int = Field(default=400, ge=2)
-    ig_tolerance: float = Field(default=0.01, gt=0, description="relative completeness gap")
-    background: int = Field(default=64, ge=1, description="background rows for GradientShap")
-    shap_background: int = Field(default=16, ge=1, description="background rows for SHAP")
-    curve_steps: int = Field(default=10, ge=2, description="points of deletion/insertion curves")
-    top_k: int = Field(default=10, ge=1)
-    sensitive_top_k: int = Field(
-        default=5, ge=1, description="flag sensitive features ranked this high"
-    )
-    proxy_threshold: float = Field(
-        default=0.3, gt=0, le=1, description="association (Cramér's V / η) that makes a proxy"
-    )
-    seed: int | None = Field(default=None, ge=0, description="default: the audit's seed")
-
-
-class PrivacySettings(_Strict):
-    """DP-SGD training (opacus) and the membership-inference audit.
-
-    ``dp`` trains reference domains with DP-SGD: to a target ``epsilon``
-    (``make_private_with_epsilon``), or with a fixed ``noise_multiplier`` when that is
-    set. ``delta`` defaults to 1 / (10 N) for N training rows.
-    """
-
-    dp: bool = False
-    epsilon: float = Field(default=3.0, gt=0)
-    noise_multiplier: float | None = Field(default=None, gt=0)
-    delta: float | None = Field(default=None, gt=0, lt=1)
-    max_grad_norm: float = Field(default=1.0, gt=0)
-    accountant: Literal["rdp", "prv", "gdp"] = "prv"
-    grad_sample_mode: Literal["hooks", "ew", "functorch", "ghost"] | None = None
-    attack: bool = True
-    shadow_models: int = Field(default=4, ge=0, le=64)
-    utility_epsilons: list[float | None] = Field(default_factory=lambda: [1.0, 3.0, 8.0, None])
-    utility_curve: bool = True
-    seed: int | None = Field(default=None, ge=0, description="default: the audit's seed")
-
-
-class ModelCard(_Strict):
+class ModelCard(Strict):
     """Model card fields for the report (all optional free text)."""
 
     name: str | None = None
@@ -172,33 +52,95 @@ class ModelCard(_Strict):
     training_data: str | None = None
 
 
-class AuditConfig(_Strict):
+class AuditConfig(Strict):
     """The whole audit configuration; every field has a default.
+
+    Besides the fields below, each registered check has a block of its own
+    (``config.fairness``, ``config.privacy``, a user's ``config.mine``), validated with
+    the check's settings model. ``AuditConfig(...)`` and ``AuditConfig.model_validate``
+    build the model of the checks registered at that moment.
+
+    ``seed`` is the run's seed; ``None`` (the default) takes the subject's own seed
+    (a reference domain's), else 0.
 
     Examples
     --------
     >>> AuditConfig.model_validate({"seed": 3, "checks": ["performance"]}).seed
     3
+    >>> AuditConfig().fairness.min_group_size
+    30
     """
 
-    seed: int = Field(default=0, ge=0)
+    seed: int | None = Field(default=None, ge=0)
     domain: str | None = Field(default=None, description="reference domain to audit")
     subject: str | None = Field(
         default=None, description="entry point 'module:function' returning an audit.Subject"
     )
-    checks: (
-        list[Literal["data", "performance", "explainability", "fairness", "privacy", "compute"]]
-        | None
-    ) = None
+    checks: list[str] | None = Field(default=None, description="names of registered checks")
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
-    performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
-    fairness: FairnessSettings = Field(default_factory=FairnessSettings)
-    data: DataSettings = Field(default_factory=DataSettings)
-    compute: ComputeSettings = Field(default_factory=ComputeSettings)
-    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
-    explainability: ExplainSettings = Field(default_factory=ExplainSettings)
     model_card: ModelCard = Field(default_factory=ModelCard)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> AuditConfig:
+        return super().__new__(config_model() if cls is AuditConfig else cls)
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> AuditConfig:  # type: ignore[override]
+        target = config_model() if cls is AuditConfig else cls
+        return super(AuditConfig, target).model_validate(obj, *args, **kwargs)
+
+    @field_validator("checks")
+    @classmethod
+    def _known_checks(cls, names: list[str] | None) -> list[str] | None:
+        if names is None:
+            return None
+        from audit.checks import check_names
+
+        known = check_names()
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(f"unknown check(s) {unknown}; registered: {known}")
+        return names
+
+    def settings_of(self, check: str) -> Any:
+        """The settings block of ``check`` (its defaults when this config predates it)."""
+        from audit.checks import get_check
+
+        value = getattr(self, check, None)
+        return value if value is not None else get_check(check).default_settings()
+
+
+_MODELS: dict[tuple[Any, ...], type[AuditConfig]] = {}
+
+
+def config_model() -> type[AuditConfig]:
+    """The :class:`AuditConfig` subclass with one block per registered check (cached)."""
+    from audit.checks import list_checks
+
+    checks = list_checks()
+    key = tuple((check.name, check.settings) for check in checks)
+    if key not in _MODELS:
+        fields: dict[str, Any] = {
+            check.name: (check.settings, Field(default_factory=check.settings))
+            for check in checks
+        }
+        model = create_model("AuditConfig", __base__=AuditConfig, **fields)
+        model.__qualname__ = "_RegisteredAuditConfig"  # pickled by name, see __getattr__
+        model.__module__ = __name__
+        _MODELS.clear()
+        _MODELS[key] = model
+    return _MODELS[key]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_RegisteredAuditConfig":
+        return config_model()
+    # settings models moved to audit.settings; kept importable from here
+    import audit.settings
+
+    if name in audit.settings.__all__:
+        return getattr(audit.settings, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _format_errors(error: ValidationError) -> str:

@@ -7,9 +7,12 @@ import inspect
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit.errors import bad_input
-from audit.subject import Subject
+
+if TYPE_CHECKING:
+    from audit.subject import Subject
 
 __all__ = ["load_subject"]
 
@@ -29,6 +32,8 @@ def load_subject(spec: str, *, seed: int = 0, search: Iterable[str | Path] = ())
     ...     print(error)
     subject: expected an entry point 'module:function', got 'no-colon'.
     """
+    from audit.subject import Subject  # torch: imported only when a subject is built
+
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
         raise bad_input("subject", "an entry point 'module:function'", repr(spec))

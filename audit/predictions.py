@@ -102,7 +102,7 @@ def audit_predictions(
         list(sensitive) if sensitive is not None else [],
         positive_label,
     )
-    from audit.checks._data import SplitData, data_section
+    from audit.data._section import SplitData, data_section
     from audit.fairness import fairness_section
 
     used = {c for c in (y_true, y_pred, y_score) if c is not None}
@@ -174,7 +174,7 @@ def performance_section(
     """Accuracy, balanced accuracy, F1 and, with scores, ROC AUC and calibration of predictions."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
-    from audit.checks._calibration import calibration
+    from audit.performance._calibration import calibration
 
     section = Section(id="performance", title="Performance")
     values = {

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "NO_RENDERER_MESSAGE",
     "VERDICTS",
     "AuditResult",
     "Figure",
     "Metric",
+    "Renderer",
     "Section",
     "Table",
     "Threshold",
     "Verdict",
+    "register_renderer",
+    "renderer",
     "results_schema",
     "worst_verdict",
 ]
@@ -28,6 +33,74 @@ __all__ = [
 Verdict = Literal["pass", "warn", "fail", "info"]
 VERDICTS: tuple[str, ...] = ("info", "pass", "warn", "fail")  # in order of severity
 SCHEMA_VERSION = 1
+
+#: Raised by :meth:`AuditResult.save` and ``_repr_html_`` when no renderer is registered.
+NO_RENDERER_MESSAGE = (
+    "No report renderer is registered: run `import audit.report` (which registers the "
+    "HTML renderer) before AuditResult.save() or displaying a result in a notebook."
+)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """The functions that turn an :class:`AuditResult` into files and HTML.
+
+    Results never import the report (the report depends on results, not back):
+    ``audit.report`` registers its renderer with :func:`register_renderer` when it
+    is imported, and ``import audit`` imports it on first use of ``audit.run``,
+    ``audit.audit_predictions`` or ``audit.AuditResult``.
+
+    Parameters
+    ----------
+    save : callable
+        ``save(result, out_dir)`` writes the report (and ``results.json``) into
+        ``out_dir`` and returns the path of the HTML report.
+    fragment : callable
+        ``fragment(result)`` returns an HTML fragment to show inline in a notebook.
+    """
+
+    save: Callable[[AuditResult, str | Path], Path]
+    fragment: Callable[[AuditResult], str]
+
+
+_renderers: list[Renderer] = []  # the registered renderer, at most one
+
+
+def register_renderer(new: Renderer) -> None:
+    """Make ``new`` the renderer behind :meth:`AuditResult.save` and ``_repr_html_``.
+
+    Parameters
+    ----------
+    new : Renderer
+        Replaces the renderer registered before, if any.
+
+    Examples
+    --------
+    >>> import audit.report  # registers the HTML renderer
+    >>> type(renderer()).__name__
+    'Renderer'
+    """
+    if not isinstance(new, Renderer):
+        raise TypeError(f"renderer: expected a Renderer, got {type(new).__name__}")
+    _renderers[:] = [new]
+
+
+def renderer() -> Renderer:
+    """Return the registered renderer.
+
+    Returns
+    -------
+    Renderer
+        The one :func:`register_renderer` last set.
+
+    Raises
+    ------
+    RuntimeError
+        With :data:`NO_RENDERER_MESSAGE` when none is registered yet.
+    """
+    if not _renderers:
+        raise RuntimeError(NO_RENDERER_MESSAGE)
+    return _renderers[0]
 
 
 def results_schema() -> dict[str, Any]:
@@ -300,13 +373,26 @@ class AuditResult:
     def save(self, out_dir: str | Path) -> Path:
         """Write ``report.html`` and ``results.json`` into ``out_dir`` atomically.
 
-        Returns the path of the HTML report.
-        """
-        from audit.report import save_result  # report depends on results, not back
+        The registered :class:`Renderer` writes them (``audit.report`` registers
+        it when imported; ``import audit`` imports it when needed).
 
-        return save_result(self, out_dir)
+        Parameters
+        ----------
+        out_dir : str or Path
+            The folder to write into; created when missing.
+
+        Returns
+        -------
+        Path
+            The path of the HTML report.
+
+        Raises
+        ------
+        RuntimeError
+            With :data:`NO_RENDERER_MESSAGE` when no renderer is registered.
+        """
+        return renderer().save(self, out_dir)
 
     def _repr_html_(self) -> str:
-        from audit.report import render_fragment
-
-        return render_fragment(self)
+        """The report as an HTML fragment, shown inline by Jupyter."""
+        return renderer().fragment(self)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from audit.checks import CHECKS, get_check
+from audit.checks import RunContext, check_names, get_check
 from audit.compliance import compliance_rows
 from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
@@ -17,7 +17,15 @@ from audit.policy import Policy
 from audit.results import AuditResult, Section, worst_verdict
 from audit.subject import Subject
 
-__all__ = ["assemble", "policy_for", "run", "run_stages", "settings_for"]
+__all__ = [
+    "assemble",
+    "policy_for",
+    "run",
+    "run_seed",
+    "run_stages",
+    "settings_for",
+    "training_stages",
+]
 
 StageCallback = Callable[[str, str, float | None], None]
 
@@ -36,10 +44,14 @@ def run(
     subject : Subject
         The model and data to audit.
     checks : sequence of str, optional
-        Check names (``"performance"``, ``"fairness"``); default: the config's list,
-        else all.
+        Names of registered checks (``"performance"``, ``"fairness"``, or one of your
+        own, see :func:`audit.register_check`); default: the config's list, else all,
+        in the registry's order.
     config : AuditConfig, mapping or path to YAML, optional
-        Settings and policy thresholds; default: built-in defaults.
+        Settings (one block per check) and policy thresholds; default: the checks'
+        defaults. Its ``seed`` (default: the subject's seed, else 0) seeds every check:
+        each gets a :class:`~audit.checks.RunContext` with the seed and a child
+        ``numpy.random.SeedSequence`` of its own.
     on_stage : callable, optional
         Called as ``on_stage(name, "start" | "done", seconds)`` around each check.
 
@@ -59,19 +71,23 @@ def run(
     if not isinstance(subject, Subject):
         raise bad_input("subject", "an audit.Subject", subject)
     config = load_config(config)
-    names = list(checks) if checks is not None else list(config.checks or CHECKS)
+    names = list(checks) if checks is not None else list(config.checks or check_names())
     if isinstance(checks, str) or not names:
-        raise bad_input("checks", f"a non-empty list of names from {sorted(CHECKS)}", checks)
+        raise bad_input("checks", f"a non-empty list of names from {check_names()}", checks)
     specs = [get_check(name) for name in names]
+    seed = run_seed(config, subject)
+    config = config.model_copy(update={"seed": seed})
     policy = policy_for(config)
     started = datetime.now(timezone.utc)
+    contexts = RunContext.for_checks(seed, names, subject_seed=subject.seed)
     builders = {
-        spec.name: (lambda spec=spec: spec.load().run(subject, settings_for(config, spec.name)))
+        spec.name: (
+            lambda spec=spec: spec.run(subject, config.settings_of(spec.name), contexts[spec.name])
+        )
         for spec in specs
     }
     sections, stages = run_stages(builders, policy, on_stage=on_stage)
-    if subject.history is not None and subject.history.seconds is not None:
-        stages = {"train": {"seconds": subject.history.seconds, "peak_rss_mb": None}, **stages}
+    stages = {**training_stages(subject), **stages}
     return assemble(
         _subject_record(subject),
         sections,
@@ -80,8 +96,34 @@ def run(
         manifest=build_manifest(subject, config),
         started=started,
         stages=stages,
-        training_data=subject.metadata.get("dataset"),
+        training_data=subject.dataset,
     )
+
+
+def run_seed(config: AuditConfig, subject: Subject | None = None) -> int:
+    """The run's seed: the config's, else the subject's (a reference domain's), else 0.
+
+    Examples
+    --------
+    >>> run_seed(load_config({"seed": 4}))
+    4
+    """
+    if config.seed is not None:
+        return int(config.seed)
+    if subject is not None and subject.seed is not None:
+        return int(subject.seed)
+    return 0
+
+
+def training_stages(subject: Subject) -> dict[str, dict[str, float | None]]:
+    """Timed stages of the subject's training record: ``train`` and any it recorded."""
+    training = subject.training
+    if training is None:
+        return {}
+    seconds = dict(training.stage_seconds)
+    if training.history is not None and training.history.seconds is not None:
+        seconds = {"train": training.history.seconds, **seconds}
+    return {name: {"seconds": value, "peak_rss_mb": None} for name, value in seconds.items()}
 
 
 def policy_for(config: AuditConfig) -> Policy:
@@ -108,9 +150,9 @@ def run_stages(
             on_stage(name, "start", None)
         t0 = time.perf_counter()
         section = policy.apply(build())
-        module = get_check(name).load()
-        if hasattr(module, "conclude"):
-            module.conclude(section)
+        conclude = get_check(name).conclude
+        if conclude is not None:
+            conclude(section)
         stages[name] = {"seconds": round(time.perf_counter() - t0, 4), "peak_rss_mb": peak_rss_mb()}
         sections.append(section)
         if on_stage is not None:
@@ -157,25 +199,20 @@ def model_card(
 
 
 def settings_for(config: AuditConfig, check: str) -> Any:
-    """The check's settings, with the audit's seed where the check takes one and has none."""
-    settings = getattr(config, check)
-    if "seed" in type(settings).model_fields and settings.seed is None:
-        settings = settings.model_copy(update={"seed": config.seed})
-    return settings
+    """The settings block of ``check`` in ``config`` (its defaults when absent)."""
+    return config.settings_of(check)
 
 
 def _subject_record(subject: Subject) -> dict[str, Any]:
     record = subject.summary()
-    record["metadata"] = {
-        k: v
-        for k, v in subject.metadata.items()
-        if isinstance(v, (str, int, float, bool, type(None)))
-    }
-    if subject.history is not None:
+    record["metadata"] = subject.record()
+    training = subject.training
+    if training is not None and training.history is not None:
+        history = training.history
         record["training"] = {
-            "recipe": subject.history.recipe,
-            "epochs_run": len(subject.history.records),
-            "best_epoch": subject.history.best_epoch,
-            "stopped_early": subject.history.stopped_early,
+            "recipe": history.recipe,
+            "epochs_run": len(history.records),
+            "best_epoch": history.best_epoch,
+            "stopped_early": history.stopped_early,
         }
     return record

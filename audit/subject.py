@@ -1,7 +1,9 @@
-"""The Subject: the model under audit, its data and its metadata, validated once."""
+"""The Subject: the model under audit, its data and its typed hints, validated once."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -9,8 +11,17 @@ import pandas as pd
 import torch
 from torch import nn
 
-from audit._arrays import as_features, as_labels, as_sensitive
-from audit.errors import bad_input, describe
+from audit._subject_inputs import (
+    class_names_of,
+    feature_groups_of,
+    feature_names_of,
+    probe_model,
+    raw_frame,
+    sensitive_of,
+    split_of,
+)
+from audit.errors import bad_input
+from audit.hints import ExplainHints, TrainingRecord, hints_from
 from audit.history import TrainingHistory
 
 __all__ = ["MODALITIES", "Subject"]
@@ -37,18 +48,30 @@ class Subject:
         Default: the DataFrame's columns / ``"class 0"``, ``"class 1"``, ...
     sensitive_train, sensitive_test : DataFrame or Series, optional
         Sensitive features aligned with the rows of each split.
+    feature_groups : mapping of str to list of str, optional
+        Tabular data whose columns encode original features (one-hot levels, say):
+        each original feature → its encoded columns, e.g.
+        ``{"purpose": ["purpose=car", "purpose=education"], "age": ["age"]}``.
+        Explanations are then reported per original feature (attributions summed
+        over its columns; perturbation methods perturb its columns together).
+    raw_train, raw_test : DataFrame, optional
+        The original (unencoded) columns, one row per row of each split: the data
+        check audits these, and local explanations show ``feature = raw value``.
+    explain : ExplainHints or mapping, optional
+        Layers, attention, vocabulary, input shape, channel names and ground truth
+        for the explainers; see :class:`audit.ExplainHints`.
+    training : TrainingRecord or mapping, optional
+        History, recipe, a ``trainer`` for shadow models, the DP-SGD record; see
+        :class:`audit.TrainingRecord`.
     history : TrainingHistory, optional
-        Per-epoch training history, when known.
+        Shorthand for ``training=TrainingRecord(history=history)``.
     name : str, optional
         A name for the report; default: the model's class name.
-    metadata : dict, optional
-        Anything more an audit may use. Keys the audits read, when present:
-        ``raw_train`` / ``raw_test`` (original columns, DataFrames), ``feature_groups``,
-        ``input_shape``, ``channel_names``, ``vocabulary`` (token strings by id),
-        ``pad_id``, ``gradcam_layer`` (the last convolutional block, a module),
-        ``embedding_layer`` (a module), ``attention`` (a callable ``X -> tensor`` of
-        shape ``(rows, layers, heads, L, L)``), ``ground_truth_test`` (per-row 0/1
-        masks of the inputs that carry the signal, shaped like X), ``dataset``.
+    dataset : str, optional
+        A description of the data, for the model card.
+    seed : int, optional
+        The seed the model and splits were made with; an audit with no seed of its
+        own runs with it.
 
     Raises
     ------
@@ -75,10 +98,25 @@ class Subject:
         class_names: list[str] | None = None,
         sensitive_train: pd.DataFrame | pd.Series | None = None,
         sensitive_test: pd.DataFrame | pd.Series | None = None,
+        feature_groups: Mapping[str, list[str]] | None = None,
+        raw_train: pd.DataFrame | None = None,
+        raw_test: pd.DataFrame | None = None,
+        explain: ExplainHints | Mapping[str, Any] | None = None,
+        training: TrainingRecord | Mapping[str, Any] | None = None,
         history: TrainingHistory | None = None,
         name: str | None = None,
-        metadata: dict[str, Any] | None = None,
+        dataset: str | None = None,
+        seed: int | None = None,
+        metadata: Any = None,
     ) -> None:
+        if metadata is not None:
+            raise bad_input(
+                "metadata",
+                "typed hints instead (metadata was removed): feature_groups=, raw_train=, "
+                "raw_test=, explain=audit.ExplainHints(...), training=audit.TrainingRecord(...), "
+                "dataset=",
+                f"metadata with keys {sorted(metadata) if isinstance(metadata, Mapping) else '?'}",
+            )
         if not isinstance(model, nn.Module):
             raise bad_input("model", "a torch.nn.Module", model)
         if modality not in MODALITIES:
@@ -86,8 +124,8 @@ class Subject:
         self.model = model
         self.modality: str = modality
         integer = modality == "text"  # token ids stay integers
-        self.X_train, self.y_train, train_names, train_index = _split("train", train, integer)
-        self.X_test, self.y_test, test_names, test_index = _split("test", test, integer)
+        self.X_train, self.y_train, train_names, train_index = split_of("train", train, integer)
+        self.X_test, self.y_test, test_names, test_index = split_of("test", test, integer)
         if self.X_train.shape[1:] != self.X_test.shape[1:]:
             raise bad_input(
                 "test[0] (X)",
@@ -105,9 +143,9 @@ class Subject:
                 "train[0] (X)", "a 2-D array (rows, features) for tabular data", self.X_train
             )
 
-        self.n_classes, self.binary_logit = _probe_model(model, self.X_test)
-        self.feature_names = _feature_names(feature_names, train_names, self.X_train, modality)
-        self.class_names = _class_names(class_names, self.n_classes)
+        self.n_classes, self.binary_logit = probe_model(model, self.X_test)
+        self.feature_names = feature_names_of(feature_names, train_names, self.X_train, modality)
+        self.class_names = class_names_of(class_names, self.n_classes)
         for split, labels in (("train", self.y_train), ("test", self.y_test)):
             low, high = int(labels.min()), int(labels.max())
             if low < 0 or high >= self.n_classes:
@@ -117,10 +155,12 @@ class Subject:
                     f"labels from {low} to {high}",
                 )
 
-        self.sensitive_train = _sensitive(
+        self.sensitive_train = sensitive_of(
             "sensitive_train", sensitive_train, self.X_train, train_index
         )
-        self.sensitive_test = _sensitive("sensitive_test", sensitive_test, self.X_test, test_index)
+        self.sensitive_test = sensitive_of(
+            "sensitive_test", sensitive_test, self.X_test, test_index
+        )
         if (
             self.sensitive_train is not None
             and self.sensitive_test is not None
@@ -135,10 +175,64 @@ class Subject:
             raise bad_input("history", "an audit.TrainingHistory or None", history)
         if name is not None and not isinstance(name, str):
             raise bad_input("name", "a str or None", name)
-        self.history = history
+        if dataset is not None and not isinstance(dataset, str):
+            raise bad_input("dataset", "a str or None", dataset)
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+            raise bad_input("seed", "a non-negative int or None", seed)
+        self.training: TrainingRecord | None = hints_from(TrainingRecord, training, "training")
+        if history is not None:
+            if self.training is not None and self.training.history is not None:
+                raise bad_input("history", "None when training.history is given", history)
+            if self.training is None:
+                self.training = TrainingRecord()
+            self.training.history = history
+        self.explain: ExplainHints = hints_from(ExplainHints, explain, "explain") or ExplainHints()
+        self.feature_groups = feature_groups_of(feature_groups, self.feature_names, modality)
+        self.raw_train = raw_frame("raw_train", raw_train, self.X_train)
+        self.raw_test = raw_frame("raw_test", raw_test, self.X_test)
+        truth = self.explain.ground_truth_test
+        if truth is not None and tuple(np.shape(truth)) != tuple(self.X_test.shape):
+            raise bad_input(
+                "explain.ground_truth_test",
+                f"masks shaped like X_test, {tuple(self.X_test.shape)}",
+                f"shape {tuple(np.shape(truth))}",
+            )
         self.name = name or type(model).__name__
-        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.dataset = dataset
+        self.seed = seed
+        #: set by :func:`audit.reference`: the reference domain and variant
+        self.domain: str | None = None
+        self.variant: str | None = None
         self._proba_cache: dict[str, np.ndarray] = {}
+
+    @property
+    def history(self) -> TrainingHistory | None:
+        """The training history, when known (``training.history``)."""
+        return None if self.training is None else self.training.history
+
+    def with_model(self, model: nn.Module, *, name: str | None = None) -> Subject:
+        """A copy of this subject, with the same data and hints, auditing ``model``.
+
+        The copy has no training record (``model`` was not trained by it) and no cached
+        predictions.
+        """
+        other = copy.copy(self)
+        other.model = model
+        other.training = None
+        other.name = name or self.name
+        other._proba_cache = {}
+        return other
+
+    def record(self) -> dict[str, Any]:
+        """Where the subject comes from, for the result's record (JSON-ready scalars)."""
+        items = {
+            "domain": self.domain,
+            "variant": self.variant,
+            "seed": self.seed,
+            "dataset": self.dataset,
+            "validation_rows": None if self.training is None else self.training.validation_rows,
+        }
+        return {key: value for key, value in items.items() if value is not None}
 
     @property
     def n_features(self) -> int:
@@ -214,84 +308,3 @@ def predict_proba(
     finally:
         model.train(was_training)
     return torch.cat(outputs).to(torch.float64).numpy()
-
-
-def _split(
-    argument: str, value: Any, integer: bool = False
-) -> tuple[torch.Tensor, torch.Tensor, list[str] | None, pd.Index | None]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise bad_input(argument, "a tuple (X, y)", value)
-    X_value, y_value = value
-    X, names = as_features(X_value, f"{argument}[0] (X)", integer=integer)
-    y = as_labels(y_value, f"{argument}[1] (y)", n_rows=X.shape[0])
-    index = X_value.index if isinstance(X_value, pd.DataFrame) else None
-    return X, y, names, index
-
-
-def _probe_model(model: nn.Module, X: torch.Tensor) -> tuple[int, bool]:
-    """Call the model on two rows; return (number of classes, single-logit binary?)."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode():
-            out = model(X[:2])
-    except Exception as error:  # the user's model may raise anything
-        raise bad_input(
-            "model",
-            f"a module that accepts a batch shaped like the data, {tuple(X[:2].shape)}",
-            f"{type(error).__name__}: {error}",
-        ) from error
-    finally:
-        model.train(was_training)
-    if not isinstance(out, torch.Tensor):
-        raise bad_input(
-            "model", "a module that returns a tensor of logits", f"a {type(out).__name__}"
-        )
-    rows = X[:2].shape[0]
-    if (out.ndim == 1 and out.shape[0] == rows) or (out.ndim == 2 and out.shape == (rows, 1)):
-        return 2, True
-    if out.ndim == 2 and out.shape[0] == rows and out.shape[1] >= 2:
-        return int(out.shape[1]), False
-    raise bad_input(
-        "model", "logits of shape (rows, classes>=2) or (rows,)", f"output {describe(out)}"
-    )
-
-
-def _feature_names(
-    given: list[str] | None, from_frame: list[str] | None, X: torch.Tensor, modality: str
-) -> list[str]:
-    if given is None:
-        if from_frame is not None:
-            return from_frame
-        if modality == "tabular":
-            return [f"x{i}" for i in range(X.shape[1])]
-        return []
-    if not isinstance(given, (list, tuple)) or not all(isinstance(n, str) for n in given):
-        raise bad_input("feature_names", "a list of str", given)
-    if modality == "tabular" and len(given) != X.shape[1]:
-        raise bad_input(
-            "feature_names", f"{X.shape[1]} names, one per column of X", f"{len(given)} names"
-        )
-    if len(set(given)) != len(given):
-        raise bad_input("feature_names", "unique names", "duplicates")
-    return list(given)
-
-
-def _class_names(given: list[str] | None, n_classes: int) -> list[str]:
-    if given is None:
-        return [f"class {i}" for i in range(n_classes)]
-    if not isinstance(given, (list, tuple)) or not all(isinstance(n, str) for n in given):
-        raise bad_input("class_names", "a list of str", given)
-    if len(given) != n_classes:
-        raise bad_input(
-            "class_names", f"{n_classes} names, one per model output", f"{len(given)} names"
-        )
-    return list(given)
-
-
-def _sensitive(
-    argument: str, value: Any, X: torch.Tensor, index: pd.Index | None
-) -> pd.DataFrame | None:
-    if value is None:
-        return None
-    return as_sensitive(value, argument, n_rows=X.shape[0], index=index)

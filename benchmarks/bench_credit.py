@@ -73,7 +73,7 @@ def fairness_overhead(repeats: int) -> dict[str, float]:
         _fairness.run(subject, core)
 
     def full() -> None:
-        _fairness.run(subject, FairnessSettings(seed=0))
+        _fairness.run(subject, FairnessSettings())
 
     for warm in (direct, check, full):
         warm()

@@ -54,7 +54,7 @@ def ig_overhead(repeats: int) -> dict[str, float]:
     from audit.explain._section import context
 
     subject = audit.reference("credit", seed=0)
-    settings = ExplainSettings(seed=0)
+    settings = ExplainSettings()
     ctx = context(subject, settings)
     X = subject.X_test
     target = torch.as_tensor(subject.predict_proba("test").argmax(1))

@@ -109,7 +109,7 @@ def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
     out = {}
     for name in domains:
         subject = audit.reference(name, seed=0)
-        factory = subject.metadata["model_factory"]
+        factory = subject.training.model_factory
         recipe = replace(_domain_module(name).PRIVATE_RECIPE, patience=None)
         X, y = subject.X_train, subject.y_train
         target = PrivacySettings(epsilon=3.0)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import audit
-from audit.checks._compute import TIME_METRICS
+from audit.compute._section import TIME_METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 

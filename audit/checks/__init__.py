@@ -1,46 +1,44 @@
-"""Checks: one audit area each, ``run(subject, settings) -> Section``.
+"""Checks: one audit area each, one :class:`Check` object each, in one registry.
 
-A check never prints or renders. It may define ``conclude(section)``, called once
-the policy has judged the section's metrics, to state a verdict built from them.
+A check is ``run(subject, settings, context) -> Section`` plus its title, settings
+model, default thresholds, compliance evidence and an optional ``conclude(section)``
+called once the policy has judged the section. Checks never print or render.
+
+Adding a check is one module that defines ``CHECK`` plus one line below; a user's
+own check is one :func:`register_check` call (see the README's developer section).
+The modules here import nothing heavy: each check imports its library (captum,
+fairlearn, opacus, ...) when it runs.
 """
 
-from __future__ import annotations
+from audit.checks import (
+    _compute,
+    _data,
+    _explainability,
+    _fairness,
+    _performance,
+    _privacy,
+)
+from audit.checks._registry import (
+    Check,
+    RunContext,
+    check_names,
+    get_check,
+    list_checks,
+    register_check,
+    unregister_check,
+)
 
-import importlib
-from dataclasses import dataclass
-from types import ModuleType
+__all__ = [
+    "Check",
+    "RunContext",
+    "check_names",
+    "get_check",
+    "list_checks",
+    "register_check",
+    "unregister_check",
+]
 
-from audit.errors import bad_input
-
-__all__ = ["CHECKS", "CheckSpec", "get_check"]
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """A check's name, its module and the config field holding its settings."""
-
-    name: str
-    module: str
-    title: str
-
-    def load(self) -> ModuleType:
-        return importlib.import_module(self.module)
-
-
-CHECKS: dict[str, CheckSpec] = {
-    "data": CheckSpec("data", "audit.checks._data", "Data"),
-    "performance": CheckSpec(
-        "performance", "audit.checks._performance", "Performance and generalization"
-    ),
-    "explainability": CheckSpec("explainability", "audit.checks._explainability", "Explainability"),
-    "fairness": CheckSpec("fairness", "audit.checks._fairness", "Fairness"),
-    "privacy": CheckSpec("privacy", "audit.checks._privacy", "Privacy"),
-    "compute": CheckSpec("compute", "audit.checks._compute", "Compute"),
-}
-
-
-def get_check(name: str) -> CheckSpec:
-    """Return the check ``name`` or raise a named error listing the known ones."""
-    if name not in CHECKS:
-        raise bad_input("checks", f"names from {sorted(CHECKS)}", repr(name))
-    return CHECKS[name]
+# The built-in checks, in the order they run and appear in the report.
+for _module in (_data, _performance, _explainability, _fairness, _privacy, _compute):
+    register_check(_module.CHECK)
+del _module

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from audit.config import FairnessSettings
-from audit.fairness import MitigationData, fairness_section
-from audit.fairness._section import ONE_CLASS_GROUP, SECTION_ID, TITLE
-from audit.results import Section
-from audit.subject import Subject
+from typing import TYPE_CHECKING
 
-__all__ = ["ONE_CLASS_GROUP", "conclude", "run"]
+from audit.checks._registry import Check, RunContext
+from audit.results import Section, Threshold
+from audit.settings import REFERENCE_RATES, FairnessSettings
+
+if TYPE_CHECKING:
+    from audit.subject import Subject
+
+__all__ = ["CHECK", "conclude", "run"]
+
+SECTION_ID = "fairness"
+TITLE = "Fairness"
 
 
-def run(subject: Subject, settings: FairnessSettings | None = None) -> Section:
+def run(
+    subject: Subject, settings: FairnessSettings | None = None, context: RunContext | None = None
+) -> Section:
     """Group metrics, disparities with intervals, and mitigation, on the test split.
 
     Predictions are the most probable class, the positive class is class 1. The
@@ -22,6 +30,8 @@ def run(subject: Subject, settings: FairnessSettings | None = None) -> Section:
     subject : Subject
         Needs ``sensitive_test`` and a binary task.
     settings : FairnessSettings, optional
+    context : RunContext, optional
+        The run's seed seeds the bootstrap and the mitigation split (default 0).
 
     Returns
     -------
@@ -43,6 +53,8 @@ def run(subject: Subject, settings: FairnessSettings | None = None) -> Section:
     >>> section.table("by_group").columns[:3]
     ['sensitive_feature', 'group', 'count']
     """
+    from audit.fairness import MitigationData, fairness_section
+
     settings = settings or FairnessSettings()
     if subject.sensitive_test is None:
         return Section(
@@ -75,6 +87,7 @@ def run(subject: Subject, settings: FairnessSettings | None = None) -> Section:
         mitigation_data=mitigation,
         positive_name=subject.class_names[1],
         settings=settings,
+        seed=0 if context is None else context.seed,
     )
     return section
 
@@ -112,3 +125,27 @@ def conclude(section: Section) -> None:
     if failing:
         parts.append(f"Failing: {', '.join(failing[:4])}{' ...' if len(failing) > 4 else ''}.")
     section.summary = " ".join(parts) or section.summary
+
+
+CHECK = Check(
+    name="fairness",
+    title=TITLE,
+    run=run,
+    settings=FairnessSettings,
+    conclude=conclude,
+    thresholds={
+        # ratios against the four-fifths rule, differences against 0.1 / 0.2
+        "demographic_parity_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+        "demographic_parity_difference": Threshold(warn=0.10, fail=0.20, higher_is_better=False),
+        "equalized_odds_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+        "equalized_odds_difference": Threshold(warn=0.10, fail=0.20, higher_is_better=False),
+        "equal_opportunity_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+        "equal_opportunity_difference": Threshold(warn=0.10, fail=0.20, higher_is_better=False),
+        "false_positive_rate_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+        "false_negative_rate_ratio": Threshold(warn=0.90, fail=0.80, higher_is_better=True),
+        # each group against the reference group, the four-fifths band (dalex)
+        **{f"{rate}_vs_reference": Threshold(band=[0.8, 1.25]) for rate in REFERENCE_RATES},
+    },
+    evidence=("EU AI Act Art. 10", "EU AI Act Art. 13", "NIST AI RMF MEASURE 2.11"),
+    summary="group metrics, disparity ratios with intervals, four-fifths band, mitigation",
+)

@@ -1,156 +1,28 @@
-"""Performance and generalization: scores on both splits, the gap, learning curves, calibration."""
+"""The performance and generalization check: does it work, and does it overfit?"""
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+from typing import TYPE_CHECKING
 
-from audit.checks._calibration import Calibration, calibration
-from audit.config import PerformanceSettings
-from audit.figures import new_figure, to_svg
-from audit.history import TrainingHistory
-from audit.results import Figure, Metric, Section, Table, worst_verdict
-from audit.subject import Subject
+from audit.checks._registry import Check, RunContext
+from audit.results import Section, Table, Threshold, worst_verdict
+from audit.settings import PerformanceSettings
 
-__all__ = ["conclude", "run", "scores"]
+if TYPE_CHECKING:
+    from audit.subject import Subject
 
-SECTION_ID = "performance"
-TITLE = "Performance and generalization"
+__all__ = ["CHECK", "conclude", "run"]
 
 
-def scores(y_true: np.ndarray, proba: np.ndarray) -> dict[str, float | None]:
-    """Accuracy, balanced accuracy, ROC AUC and F1 of probabilities ``proba``.
+def run(
+    subject: Subject,
+    settings: PerformanceSettings | None = None,
+    context: RunContext | None = None,
+) -> Section:
+    """Score the model on train and test; see :func:`audit.performance.performance_section`."""
+    from audit.performance import performance_section
 
-    Binary tasks use class 1 as positive (ROC AUC on its probability, F1 of class 1);
-    multi-class tasks use one-vs-rest macro ROC AUC and macro F1. ROC AUC is ``None``
-    when a class is missing from ``y_true``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> scores(np.array([0, 1, 1]), np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]))["accuracy"]
-    0.6666666666666666
-    """
-    pred = proba.argmax(axis=1)
-    n_classes = proba.shape[1]
-    binary = n_classes == 2
-    present = np.unique(y_true)
-    auc: float | None = None
-    if len(present) == n_classes:
-        auc = float(
-            roc_auc_score(y_true, proba[:, 1])
-            if binary
-            else roc_auc_score(y_true, proba, multi_class="ovr", average="macro")
-        )
-    labels = list(range(n_classes))
-    f1 = f1_score(
-        y_true,
-        pred,
-        pos_label=1,
-        average="binary" if binary else "macro",
-        labels=labels,
-        zero_division=0,
-    )
-    return {
-        "accuracy": float(accuracy_score(y_true, pred)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, pred)),
-        "roc_auc": auc,
-        "f1": float(f1),
-    }
-
-
-def run(subject: Subject, settings: PerformanceSettings | None = None) -> Section:
-    """Score the model on train and test, measure overfitting and calibration.
-
-    Parameters
-    ----------
-    subject : Subject
-    settings : PerformanceSettings, optional
-
-    Returns
-    -------
-    Section
-        Metrics ``train_accuracy``, ``test_accuracy``, ``accuracy_gap``,
-        ``{train,test}_balanced_accuracy``, ``{train,test}_roc_auc``, ``{train,test}_f1``,
-        ``ece`` and, with a validation history, ``val_loss_rise``.
-
-    Examples
-    --------
-    >>> from audit import reference
-    >>> from audit.config import TrainingConfig
-    >>> section = run(reference("credit", training=TrainingConfig(epochs=3)))
-    >>> section.metric("test_accuracy").value > 0.5
-    True
-    """
-    settings = settings or PerformanceSettings()
-    by_split = {}
-    for split in ("train", "test"):
-        proba = subject.predict_proba(split, batch_size=settings.batch_size)
-        by_split[split] = scores(subject.split(split)[1].numpy(), proba)
-    train, test = by_split["train"], by_split["test"]
-
-    section = Section(id=SECTION_ID, title=TITLE)
-    describe = {
-        "accuracy": "share of rows whose predicted class is right",
-        "balanced_accuracy": "mean recall over classes",
-        "roc_auc": "ranking quality of the positive-class score"
-        if subject.n_classes == 2
-        else "one-vs-rest macro ROC AUC",
-        "f1": "F1 of the positive class" if subject.n_classes == 2 else "macro F1",
-    }
-    for split, values in by_split.items():
-        for name, value in values.items():
-            section.metrics.append(
-                Metric(f"{split}_{name}", value, description=f"{describe[name]} ({split})")
-            )
-    section.metrics.append(
-        Metric(
-            "accuracy_gap",
-            train["accuracy"] - test["accuracy"],
-            description="train accuracy minus test accuracy",
-        )
-    )
-
-    y_test = subject.y_test.numpy()
-    cal = calibration(y_test, subject.predict_proba("test"), n_bins=settings.calibration_bins)
-    section.metrics.append(
-        Metric(
-            "ece",
-            cal.ece,
-            description=f"expected calibration error, {settings.calibration_bins} bins (test)",
-        )
-    )
-    section.tables.append(
-        Table(
-            id="scores",
-            title="Scores by split",
-            columns=["metric", "train", "test"],
-            rows=[[name, train[name], test[name]] for name in train],
-        )
-    )
-    section.figures.append(_reliability_figure(cal))
-    section.tables.append(_calibration_table(cal))
-
-    history = subject.history
-    if history is not None and history.records:
-        rise = _val_loss_rise(history)
-        if rise is not None:
-            section.metrics.append(
-                Metric(
-                    "val_loss_rise",
-                    rise,
-                    description="rise of the validation loss at the kept epoch over its minimum",
-                )
-            )
-        section.figures.append(_learning_curve_figure(history))
-        section.tables.append(_history_table(history))
-    else:
-        section.notes.append("No training history: learning curves are not shown.")
-    section.summary = (
-        f"Test accuracy {test['accuracy']:.3f} (train {train['accuracy']:.3f}, gap "
-        f"{train['accuracy'] - test['accuracy']:+.3f}); expected calibration error {cal.ece:.3f}."
-    )
-    return section
+    return performance_section(subject, settings or PerformanceSettings())
 
 
 def conclude(section: Section) -> None:
@@ -175,129 +47,27 @@ def conclude(section: Section) -> None:
     )
 
 
-def _val_loss_rise(history: TrainingHistory) -> float | None:
-    losses = [v for v in history.column("val_loss") if v is not None]
-    if not losses:
-        return None
-    kept = history.best_epoch or len(history.records)
-    kept_loss = history.records[kept - 1].val_loss
-    best = min(losses)
-    return (kept_loss - best) / best if best > 0 else 0.0
 
-
-def _learning_curve_figure(history: TrainingHistory) -> Figure:
-    epochs = history.column("epoch")
-    figure, (loss_ax, acc_ax) = new_figure(7.0, 2.8, ncols=2)
-    for ax, metric, label in (
-        (loss_ax, "loss", "cross-entropy loss"),
-        (acc_ax, "accuracy", "accuracy"),
-    ):
-        ax.plot(epochs, history.column(f"train_{metric}"), label="train")
-        if history.has_validation:
-            ax.plot(epochs, history.column(f"val_{metric}"), label="validation", linestyle="--")
-        if history.best_epoch is not None:
-            ax.axvline(
-                history.best_epoch,
-                color="#555555",
-                linewidth=0.8,
-                linestyle=":",
-                label="kept epoch",
-            )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-    loss_ax.legend(frameon=False)
-    last = history.records[-1]
-    val_text = (
-        f", validation loss {last.val_loss:.3f} and accuracy {last.val_accuracy:.3f}"
-        if last.val_loss is not None
-        else ""
-    )
-    alt = (
-        f"Learning curves over {len(epochs)} epochs. At the last epoch: train loss "
-        f"{last.train_loss:.3f} and accuracy {last.train_accuracy:.3f}{val_text}. "
-        f"Weights kept from epoch {history.best_epoch}."
-    )
-    return Figure(
-        id="learning_curve",
-        title="Learning curves",
-        alt=alt,
-        kind="svg",
-        data=to_svg(figure),
-        caption="Loss and accuracy per epoch; the values are in the table 'Training history'.",
-    )
-
-
-def _reliability_figure(cal: Calibration) -> Figure:
-    figure, ax = new_figure(3.6, 3.2)
-    filled = cal.counts > 0
-    centers = (cal.edges[:-1] + cal.edges[1:]) / 2
-    width = cal.edges[1] - cal.edges[0]
-    ax.bar(
-        centers[filled],
-        cal.accuracy[filled],
-        width=width * 0.9,
-        label="accuracy in bin",
-        alpha=0.85,
-    )
-    ax.plot(
-        [0, 1], [0, 1], color="#555555", linestyle="--", linewidth=0.8, label="perfect calibration"
-    )
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("confidence (predicted-class probability)")
-    ax.set_ylabel("accuracy")
-    ax.legend(frameon=False, loc="upper left")
-    alt = (
-        f"Reliability diagram: accuracy against confidence in {len(cal.counts)} bins; "
-        f"ECE {cal.ece:.3f}. "
-        + "; ".join(
-            f"bin {lo:.1f}-{hi:.1f}: {n} rows, confidence {c:.2f}, accuracy {a:.2f}"
-            for lo, hi, n, c, a in zip(
-                cal.edges[:-1], cal.edges[1:], cal.counts, cal.confidence, cal.accuracy, strict=True
-            )
-            if n > 0
-        )
-    )
-    return Figure(
-        id="reliability",
-        title="Reliability diagram",
-        alt=alt,
-        kind="svg",
-        data=to_svg(figure),
-        caption="Bars on the diagonal are well calibrated; the bins are in the table "
-        "'Calibration bins'.",
-    )
-
-
-def _calibration_table(cal: Calibration) -> Table:
-    rows = [
-        [
-            f"{lo:.2f}-{hi:.2f}",
-            int(n),
-            None if n == 0 else c,
-            None if n == 0 else a,
-            None if n == 0 else a - c,
-        ]
-        for lo, hi, n, c, a in zip(
-            cal.edges[:-1], cal.edges[1:], cal.counts, cal.confidence, cal.accuracy, strict=True
-        )
-    ]
-    return Table(
-        id="calibration_bins",
-        title="Calibration bins",
-        columns=["confidence bin", "rows", "mean confidence", "accuracy", "accuracy - confidence"],
-        rows=rows,
-    )
-
-
-def _history_table(history: TrainingHistory) -> Table:
-    columns = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy"]
-    return Table(
-        id="history",
-        title="Training history",
-        columns=columns,
-        rows=[[getattr(r, c) for c in columns] for r in history.records],
-        caption=(
-            f"Kept weights of epoch {history.best_epoch}; stopped early: {history.stopped_early}."
-        ),
-    )
+CHECK = Check(
+    name="performance",
+    title="Performance and generalization",
+    run=run,
+    settings=PerformanceSettings,
+    conclude=conclude,
+    thresholds={
+        "test_accuracy": Threshold(warn=0.70, fail=0.60, higher_is_better=True),
+        "test_balanced_accuracy": Threshold(warn=0.65, fail=0.55, higher_is_better=True),
+        "test_roc_auc": Threshold(warn=0.75, fail=0.65, higher_is_better=True),
+        "test_f1": Threshold(warn=0.70, fail=0.60, higher_is_better=True),
+        "accuracy_gap": Threshold(warn=0.05, fail=0.10, higher_is_better=False),
+        "val_loss_rise": Threshold(warn=0.10, fail=0.25, higher_is_better=False),
+        "ece": Threshold(warn=0.08, fail=0.15, higher_is_better=False),
+    },
+    evidence=(
+        "EU AI Act Art. 13",
+        "EU AI Act Art. 15",
+        "NIST AI RMF MEASURE 2.3",
+        "NIST AI RMF MEASURE 2.6",
+    ),
+    summary="train/test scores, overfitting gap, learning curves, calibration",
+)

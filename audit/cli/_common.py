@@ -7,12 +7,15 @@ import enum
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from audit.errors import AuditInputError
-from audit.results import VERDICTS
+
+if TYPE_CHECKING:
+    from audit.results import AuditResult
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -37,6 +40,8 @@ class FailOn(str, enum.Enum):
 
 def gate_failed(verdict: str, fail_on: FailOn) -> bool:
     """Whether an overall ``verdict`` breaks the gate ``fail_on``."""
+    from audit.results import VERDICTS
+
     if fail_on is FailOn.never:
         return False
     return VERDICTS.index(verdict) >= VERDICTS.index(fail_on.value)
@@ -56,10 +61,12 @@ def bad_input_exits() -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def save_outputs(result, out: Path, *, pdf: bool = False) -> Path:
+def save_outputs(result: AuditResult, out: Path, *, pdf: bool = False) -> Path:
     """Write report.html and results.json (and report.pdf with ``pdf``); return the HTML path."""
+    from audit.report import save_result
+
     started = time.perf_counter()
-    report = result.save(out)
+    report = save_result(result, out)
     console.print(f"✓ wrote report in {time.perf_counter() - started:.2f} s")
     if pdf:
         from audit.report._pdf import write_pdf
@@ -70,7 +77,7 @@ def save_outputs(result, out: Path, *, pdf: bool = False) -> Path:
     return report
 
 
-def finish(result, report: Path, fail_on: FailOn) -> None:
+def finish(result: AuditResult, report: Path, fail_on: FailOn) -> None:
     """Print one line per section and the overall verdict (stderr), the report's path
     (stdout), and exit with :data:`EXIT_GATE_FAILED` when the verdict breaks the gate."""
     for section in result.sections:

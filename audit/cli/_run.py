@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from audit.cli._common import FailOn, bad_input_exits, console, finish, save_outputs
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from audit.config import AuditConfig
+    from audit.subject import Subject
 
 __all__ = ["run_command"]
 
@@ -68,7 +73,7 @@ def run_command(
             from audit.entrypoints import load_subject
 
             search = [Path.cwd()] + ([config.parent] if config is not None else [])
-            subject = load_subject(settings.subject, seed=settings.seed, search=search)
+            subject = load_subject(settings.subject, seed=settings.seed or 0, search=search)
             console.print(
                 f"✓ built {subject.name} from {settings.subject} "
                 f"in {time.perf_counter() - t0:.1f} s"
@@ -91,7 +96,13 @@ def run_command(
     finish(result, report, fail_on)
 
 
-def _with_privacy_flags(settings, dp: bool, epsilon, delta, max_grad_norm):
+def _with_privacy_flags(
+    settings: AuditConfig,
+    dp: bool,
+    epsilon: float | None,
+    delta: float | None,
+    max_grad_norm: float | None,
+) -> AuditConfig:
     """Merge the DP command-line flags into the config's privacy settings."""
     from audit.config import load_config
 
@@ -107,7 +118,8 @@ def _with_privacy_flags(settings, dp: bool, epsilon, delta, max_grad_norm):
     return load_config(settings.model_dump() | {"privacy": settings.privacy.model_dump() | updates})
 
 
-def _train_domain(domain: str, settings):
+def _train_domain(domain: str, settings: AuditConfig) -> Subject:
+    """Train the reference model of ``domain`` with a progress line; return its Subject."""
     import audit
     from audit.domains import get_domain
 
@@ -121,17 +133,18 @@ def _train_domain(domain: str, settings):
 
         subject = audit.reference(
             domain,
-            seed=settings.seed,
+            seed=settings.seed or 0,
             training=settings.training,
             on_epoch=on_epoch,
             privacy=settings.privacy if settings.privacy.dp else None,
         )
     epochs = len(subject.history.records) if subject.history else 0
     what = f"{epochs} epochs"
-    record = subject.metadata.get("privacy")
+    training = subject.training
+    record = None if training is None else training.privacy
     if isinstance(record, dict):  # DP-SGD: the twin and the utility curve trained too
         what += f" of DP-SGD (ε = {record['epsilon']:.2f}), a non-private twin"
-        curve = subject.metadata.get("utility_curve") or []
+        curve = training.utility_curve or []
         others = [
             f"{eps:g}"
             for eps, _ in curve
@@ -144,6 +157,9 @@ def _train_domain(domain: str, settings):
 
 
 def _progress() -> Progress:
+    """A transient progress line for training: description, bar, epoch, time."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

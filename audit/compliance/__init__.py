@@ -7,13 +7,16 @@ from typing import Any
 
 from audit.results import Section, worst_verdict
 
-__all__ = ["compliance_rows", "load_mapping"]
+__all__ = ["compliance_rows", "load_mapping", "provision_label"]
 
-_REQUIRED = ("framework", "provision", "title", "asks", "sections")
+_REQUIRED = ("framework", "provision", "title", "asks")
 
 
 def load_mapping() -> list[dict[str, Any]]:
-    """Read ``mapping.yaml``: one entry per provision, with the sections that bear on it.
+    """Read ``mapping.yaml`` (one entry per provision) with the checks that bear on each.
+
+    ``sections`` of an entry lists, in the order they run, the registered checks whose
+    ``evidence`` names the provision as ``"framework provision"``.
 
     Examples
     --------
@@ -28,7 +31,24 @@ def load_mapping() -> list[dict[str, Any]]:
         missing = [key for key in _REQUIRED if key not in entry]
         if missing:
             raise ValueError(f"compliance mapping entry {i} lacks {missing}")
+    from audit.checks import list_checks
+
+    checks = list_checks()
+    for entry in entries:
+        label = provision_label(entry)
+        entry["sections"] = [check.name for check in checks if label in check.evidence]
     return entries
+
+
+def provision_label(entry: dict[str, Any]) -> str:
+    """The name a check's ``evidence`` uses for a provision: ``"framework provision"``.
+
+    Examples
+    --------
+    >>> provision_label({"framework": "GDPR", "provision": "Art. 25"})
+    'GDPR Art. 25'
+    """
+    return f"{entry['framework']} {entry['provision']}"
 
 
 def compliance_rows(sections: list[Section]) -> list[dict[str, Any]]:

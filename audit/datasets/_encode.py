@@ -19,7 +19,7 @@ class TabularEncoder:
 
     Encoded columns are named ``feature=value``; :attr:`feature_groups` maps each
     original feature to its encoded columns, so that explanations can speak in the
-    original features. :meth:`metadata` gives what a :class:`~audit.Subject` needs.
+    original features. :meth:`subject_hints` gives what a :class:`~audit.Subject` needs.
 
     Examples
     --------
@@ -86,8 +86,8 @@ class TabularEncoder:
                 out[c] = ((frame[c].to_numpy(np.float64) - mean) / std).astype(np.float32)
         return pd.DataFrame(out, index=frame.index)
 
-    def metadata(self, raw_train: pd.DataFrame, raw_test: pd.DataFrame) -> dict[str, Any]:
-        """``feature_groups`` and the raw rows, for ``Subject(..., metadata=...)``."""
+    def subject_hints(self, raw_train: pd.DataFrame, raw_test: pd.DataFrame) -> dict[str, Any]:
+        """``feature_groups``, ``raw_train`` and ``raw_test``: ``Subject(..., **hints)``."""
         return {
             "feature_groups": self.feature_groups,
             "raw_train": raw_train.reset_index(drop=True),

@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 import torch
 
-from audit.config import TrainingConfig
 from audit.datasets._online import adult
 from audit.domains._common import seeded_model, train, validation_split
+from audit.domains._context import BuildRecord
 from audit.models import MLP
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.subject import Subject
 from audit.training import Recipe
 
@@ -31,13 +32,17 @@ def build(
     variant: str,
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> Subject:
     """Download (or read from cache) Adult, train the network and wrap it in a Subject."""
     data = adult(seed)
     labels = data.y_train.to_numpy()
     fit_rows, val_rows = validation_split(labels, share=0.1, seed=seed)
     X, y = torch.tensor(data.X_train.to_numpy()), torch.tensor(labels)
-    model = seeded_model(lambda: MLP(X.shape[1], 2, hidden=(64, 32), dropout=0.1), seed)
+    model = seeded_model(
+        lambda: MLP(X.shape[1], 2, hidden=(64, 32), dropout=0.1), seed, record=record
+    )
     result = train(
         model,
         X,
@@ -49,6 +54,8 @@ def build(
         seed=seed,
         private_recipe=PRIVATE_RECIPE,
         on_epoch=on_epoch,
+        privacy=privacy,
+        record=record,
     )
     return Subject(
         result.model,
@@ -58,10 +65,8 @@ def build(
         sensitive_train=data.sensitive_train.iloc[fit_rows].reset_index(drop=True),
         sensitive_test=data.sensitive_test,
         history=result.history,
-        metadata={
-            "dataset": "UCI Adult census income (OpenML, via fairlearn)",
-            "feature_groups": data.feature_groups,
-            "raw_train": data.raw_train.iloc[fit_rows].reset_index(drop=True),
-            "raw_test": data.raw_test,
-        },
+        dataset="UCI Adult census income (OpenML, via fairlearn)",
+        feature_groups=data.feature_groups,
+        raw_train=data.raw_train.iloc[fit_rows].reset_index(drop=True),
+        raw_test=data.raw_test,
     )

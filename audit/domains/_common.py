@@ -11,8 +11,8 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from audit._threads import one_thread
-from audit.config import TrainingConfig
-from audit.domains._context import current
+from audit.domains._context import BuildRecord
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.training import FitResult, Recipe, fit
 
 __all__ = ["recipe_with", "seeded_model", "stratified_subset", "train", "validation_split"]
@@ -41,12 +41,14 @@ def validation_split(
     return np.sort(fit_rows), np.sort(val_rows)
 
 
-def seeded_model(factory: Callable[[], torch.nn.Module], seed: int) -> torch.nn.Module:
+def seeded_model(
+    factory: Callable[[], torch.nn.Module], seed: int, *, record: BuildRecord | None = None
+) -> torch.nn.Module:
     """Build a model with weights drawn from ``seed``, leaving the caller's RNG alone.
 
-    Inside a build context the factory is recorded (shadow models are built with it).
+    ``record``, when given, records the factory and seed (shadow models and the
+    non-private twin are built with them).
     """
-    record = current()
     if record is not None:
         record.factory, record.seed = factory, seed
     with torch.random.fork_rng(devices=[]):
@@ -81,20 +83,22 @@ def train(
     seed: int,
     on_epoch: Callable[..., None] | None = None,
     single_thread: bool = False,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> FitResult:
     """Fit on ``fit_rows`` with ``val_rows`` for the validation curve and early stopping.
 
     ``recipe`` is the domain's recipe, with the fields ``training`` sets replaced.
-    Inside a build context with DP enabled, trains with DP-SGD (opacus) instead and
-    records the privacy accounting. DP-SGD wants its own recipe (larger batches, a
-    higher learning rate, fewer epochs): ``private_recipe``, when given, replaces
-    ``recipe`` for the DP model and for its non-private twin, so that the two differ
-    only by clipping and noise. The recipe used is recorded either way.
+    With ``privacy`` (PrivacySettings, DP on), trains with DP-SGD (opacus) instead.
+    DP-SGD wants its own recipe (larger batches, a higher learning rate, fewer
+    epochs): ``private_recipe``, when given, replaces ``recipe`` for the DP model (and
+    so for its non-private twin, which the privacy check trains with the recorded
+    recipe: the two differ only by clipping and noise). ``record``, when given,
+    receives the recipe used and the privacy accounting.
     ``single_thread`` trains on one torch thread (small convolutional, recurrent and
     attention models train faster so on a shared CPU).
     """
-    record = current()
-    if record is not None and record.dp_recipe and private_recipe is not None:
+    if privacy is not None and private_recipe is not None:
         recipe = private_recipe
     recipe = recipe_with(training, recipe)
     if record is not None:
@@ -102,12 +106,13 @@ def train(
     fit_idx, val_idx = torch.as_tensor(fit_rows), torch.as_tensor(val_rows)
     data = (X[fit_idx], y[fit_idx]), (X[val_idx], y[val_idx])
     with one_thread() if single_thread else contextlib.nullcontext():
-        if record is not None and record.privacy is not None:
+        if privacy is not None:
             from audit.privacy import fit_private
 
             private = fit_private(
-                model, *data, recipe=recipe, seed=seed, settings=record.privacy, on_epoch=on_epoch
+                model, *data, recipe=recipe, seed=seed, settings=privacy, on_epoch=on_epoch
             )
-            record.privacy_record = private.record
+            if record is not None:
+                record.privacy_record = private.record
             return FitResult(model=private.model, history=private.history)
         return fit(model, *data, recipe=recipe, seed=seed, on_epoch=on_epoch)

@@ -13,10 +13,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from audit.config import TrainingConfig
 from audit.datasets import german_credit
 from audit.domains._common import seeded_model, train, validation_split
+from audit.domains._context import BuildRecord
+from audit.hints import TrainingRecord
 from audit.models import MLP
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.subject import Subject
 from audit.training import Recipe
 
@@ -40,6 +42,8 @@ def build(
     variant: str,
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> Subject:
     """Train the credit model for ``seed`` and ``variant`` and wrap it in a Subject.
 
@@ -61,7 +65,7 @@ def build(
     y = torch.tensor(labels)
     hidden, dropout = ((256, 256), 0.0) if variant == "overfit" else ((32, 16), 0.1)
     model = seeded_model(
-        lambda: MLP(len(data.feature_names), 2, hidden=hidden, dropout=dropout), seed
+        lambda: MLP(len(data.feature_names), 2, hidden=hidden, dropout=dropout), seed, record=record
     )
     result = train(
         model,
@@ -74,6 +78,8 @@ def build(
         seed=seed,
         private_recipe=None if variant == "overfit" else PRIVATE_RECIPE,
         on_epoch=on_epoch,
+        privacy=privacy,
+        record=record,
     )
     return Subject(
         result.model,
@@ -84,12 +90,10 @@ def build(
         sensitive_train=data.sensitive_train.iloc[fit_rows].reset_index(drop=True),
         sensitive_test=data.sensitive_test,
         history=result.history,
-        metadata={
-            "dataset": "German credit (UCI Statlog), embedded",
-            "feature_groups": data.feature_groups,
-            # original (unencoded) columns, row-aligned with the Subject's splits
-            "raw_train": data.raw_train.iloc[fit_rows].reset_index(drop=True),
-            "raw_test": data.raw_test,
-            "validation_rows": len(val_rows),
-        },
+        dataset="German credit (UCI Statlog), embedded",
+        feature_groups=data.feature_groups,
+        # original (unencoded) columns, row-aligned with the Subject's splits
+        raw_train=data.raw_train.iloc[fit_rows].reset_index(drop=True),
+        raw_test=data.raw_test,
+        training=TrainingRecord(validation_rows=len(val_rows)),
     )

@@ -10,10 +10,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from audit.config import TrainingConfig
 from audit.datasets._breast_cancer import breast_cancer
 from audit.domains._common import seeded_model, train, validation_split
+from audit.domains._context import BuildRecord
 from audit.models import MLP
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.subject import Subject
 from audit.training import Recipe
 
@@ -34,6 +35,8 @@ def build(
     variant: str,
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> Subject:
     """Train the diagnosis model for ``seed`` and ``variant`` and wrap it in a Subject.
 
@@ -46,7 +49,9 @@ def build(
         fit_rows = np.sort(np.random.default_rng(seed).permutation(fit_rows)[:OVERFIT_ROWS])
     X, y = torch.tensor(data.X_train.to_numpy()), torch.tensor(labels)
     hidden, dropout = ((256, 256), 0.0) if variant == "overfit" else ((32, 16), 0.1)
-    model = seeded_model(lambda: MLP(X.shape[1], 2, hidden=hidden, dropout=dropout), seed)
+    model = seeded_model(
+        lambda: MLP(X.shape[1], 2, hidden=hidden, dropout=dropout), seed, record=record
+    )
     result = train(
         model,
         X,
@@ -58,6 +63,8 @@ def build(
         seed=seed,
         private_recipe=None if variant == "overfit" else PRIVATE_RECIPE,
         on_epoch=on_epoch,
+        privacy=privacy,
+        record=record,
     )
     return Subject(
         result.model,
@@ -66,10 +73,8 @@ def build(
         modality="tabular",
         class_names=data.class_names,
         history=result.history,
-        metadata={
-            "dataset": "Breast cancer Wisconsin (diagnostic), scikit-learn",
-            "feature_groups": data.feature_groups,
-            "raw_train": data.raw_train.iloc[fit_rows].reset_index(drop=True),
-            "raw_test": data.raw_test,
-        },
+        dataset="Breast cancer Wisconsin (diagnostic), scikit-learn",
+        feature_groups=data.feature_groups,
+        raw_train=data.raw_train.iloc[fit_rows].reset_index(drop=True),
+        raw_test=data.raw_test,
     )

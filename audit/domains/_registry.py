@@ -75,7 +75,8 @@ def reference(
         Called with each epoch's record while training.
     privacy : audit.config.PrivacySettings, optional
         With ``dp=True``, train with DP-SGD (opacus); the privacy record lands in
-        ``subject.metadata["privacy"]``.
+        ``subject.training.privacy``, and the trainer takes ``private=`` (the privacy
+        check trains the non-private twin and the privacy–utility curve with it).
 
     Examples
     --------
@@ -91,40 +92,31 @@ def reference(
         )
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise bad_input("seed", "a non-negative int", seed)
-    from audit.config import TrainingConfig
+    from audit.settings import TrainingConfig
 
     training = training if training is not None else TrainingConfig()
     if not isinstance(training, TrainingConfig):
         raise bad_input("training", "an audit.config.TrainingConfig or None", training)
-    from audit.config import PrivacySettings
-    from audit.domains._context import build_context
+    from audit.domains._context import BuildRecord
+    from audit.settings import PrivacySettings
 
     if privacy is not None and not isinstance(privacy, PrivacySettings):
         raise bad_input("privacy", "an audit.config.PrivacySettings or None", privacy)
     dp = privacy if privacy is not None and privacy.dp else None
     module = importlib.import_module(spec.module)
-    with build_context(dp) as record:
-        subject = module.build(seed=seed, variant=variant, training=training, on_epoch=on_epoch)
+    record = BuildRecord()
+    subject = module.build(
+        seed=seed, variant=variant, training=training, on_epoch=on_epoch, privacy=dp, record=record
+    )
     _identify(subject, spec.name, variant, seed)
-    _attach_training_record(subject, record)
-    if dp is not None:  # the cost of privacy: a non-private twin and the utility curve
-        from audit.privacy._twin import compare_with_twin
-
-        def build(settings):
-            with build_context(settings, dp_recipe=True) as other:
-                twin = module.build(seed=seed, variant=variant, training=training, on_epoch=None)
-            _identify(twin, spec.name, variant, seed)
-            _attach_training_record(twin, other)
-            return twin
-
-        compare_with_twin(subject, build, dp)
+    _attach_training_record(subject, record, dp)
     return subject
 
 
 def _identify(subject, domain: str, variant: str, seed: int) -> None:
-    """Name the subject after its domain and variant; record both and the seed first."""
+    """Name the subject after its domain and variant; record both and the seed."""
     subject.name = domain if variant == "default" else f"{domain} ({variant})"
-    subject.metadata = {"domain": domain, "variant": variant, "seed": seed, **subject.metadata}
+    subject.domain, subject.variant, subject.seed = domain, variant, seed
 
 
 def _plain_trainer(factory, recipe):
@@ -143,33 +135,41 @@ def _plain_trainer(factory, recipe):
     return trainer
 
 
-def _attach_training_record(subject, record) -> None:
+def _attach_training_record(subject, record, privacy) -> None:
     """Give the subject a shadow-model trainer and, when DP-trained, its privacy record."""
+    from audit.hints import TrainingRecord
+
+    training = subject.training if subject.training is not None else TrainingRecord()
+    subject.training = training
     if record.factory is not None and record.recipe is not None:
         from dataclasses import replace
 
         plain = replace(record.recipe, patience=None)  # shadows: same recipe, no early stopping
-        if record.privacy is not None:
+        if privacy is not None:
             from audit.privacy import make_trainer  # opacus is imported only for DP
 
-            subject.metadata["trainer"] = make_trainer(
-                record.factory, plain, private=record.privacy
-            )
+            training.trainer = make_trainer(record.factory, plain, private=privacy)
         else:
-            subject.metadata["trainer"] = _plain_trainer(record.factory, plain)
-        subject.metadata["model_factory"] = record.factory
-        subject.metadata["recipe"] = record.recipe
+            training.trainer = _plain_trainer(record.factory, plain)
+        training.model_factory = record.factory
+        training.recipe = record.recipe
     if record.privacy_record is not None:
-        subject.metadata["privacy"] = record.privacy_record
+        training.privacy = record.privacy_record
+        training.private_settings = privacy
         # DP training returns a ModuleValidator.fix-ed copy: point the explainers at its layers
+        from dataclasses import replace
+
         model = subject.model
-        for key, attribute in (
-            ("gradcam_layer", "last_block"),
-            ("embedding_layer", "embedding"),
-            ("attention", "attention_weights"),
-        ):
-            if key in subject.metadata and hasattr(model, attribute):
-                subject.metadata[key] = getattr(model, attribute)
+        updates = {
+            hint: getattr(model, attribute)
+            for hint, attribute in (
+                ("gradcam_layer", "last_block"),
+                ("embedding_layer", "embedding"),
+                ("attention", "attention_weights"),
+            )
+            if getattr(subject.explain, hint) is not None and hasattr(model, attribute)
+        }
+        subject.explain = replace(subject.explain, **updates)
         subject.name = (
             f"{subject.name} (DP, ε={record.privacy_record.get('epsilon', float('nan')):.2f})"
         )

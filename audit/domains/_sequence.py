@@ -8,10 +8,12 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from audit.config import TrainingConfig
 from audit.datasets._signals import event_signals
 from audit.domains._common import seeded_model, stratified_subset, train, validation_split
+from audit.domains._context import BuildRecord
+from audit.hints import ExplainHints, TrainingRecord
 from audit.models._lstm import LSTMClassifier
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.subject import Subject
 from audit.training import Recipe
 
@@ -49,6 +51,8 @@ def build(
     variant: str,
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> Subject:
     """Generate the event signals for ``seed``, train the LSTM and wrap it in a Subject.
 
@@ -74,7 +78,7 @@ def build(
     Returns
     -------
     Subject
-        ``modality="sequence"``, inputs ``(rows, 40, 3)``; metadata ``input_shape``,
+        ``modality="sequence"``, inputs ``(rows, 40, 3)``; hints ``explain.input_shape``,
         ``channel_names``, ``ground_truth_test`` (0/1 event masks shaped like
         ``X_test``), ``event_positions_test`` (first step of each test row's event),
         ``event_length``, ``event_channel`` (class name → channel) and ``dataset``.
@@ -83,7 +87,7 @@ def build(
     --------
     >>> from audit.config import TrainingConfig
     >>> subject = build(seed=0, variant="default", training=TrainingConfig(epochs=2))
-    >>> subject.metadata["ground_truth_test"].shape == tuple(subject.X_test.shape)
+    >>> subject.explain.ground_truth_test.shape == tuple(subject.X_test.shape)
     True
     """
     overfit = variant == "overfit"
@@ -100,7 +104,9 @@ def build(
 
     n_channels, n_classes = data.X.shape[2], len(data.class_names)
     settings = OVERFIT_MODEL if overfit else MODEL
-    model = seeded_model(lambda: LSTMClassifier(n_channels, n_classes, **settings), seed)
+    model = seeded_model(
+        lambda: LSTMClassifier(n_channels, n_classes, **settings), seed, record=record
+    )
     result = train(
         model,
         torch.from_numpy(X_train),
@@ -112,6 +118,8 @@ def build(
         seed=seed,
         private_recipe=None if overfit else PRIVATE_RECIPE,
         on_epoch=on_epoch,
+        privacy=privacy,
+        record=record,
         single_thread=True,
     )
     fitted = train_rows[fit_rows]  # positions in the generated data
@@ -122,20 +130,15 @@ def build(
         modality="sequence",
         class_names=data.class_names,
         history=result.history,
-        metadata={
-            "dataset": (
-                f"Generated event signals ({len(data.y)} rows of {data.X.shape[1]} steps x "
-                f"{n_channels} channels, Gaussian noise sd {data.noise:g}; class set by a "
-                f"{data.event_length}-step event of amplitude {data.amplitude:g}), seed {seed}"
-            ),
-            "input_shape": tuple(data.X.shape[1:]),
-            "channel_names": list(data.channel_names),
-            "ground_truth_train": data.mask[fitted],
-            "ground_truth_test": data.mask[test_rows],
-            "event_positions_test": data.positions[test_rows],
-            "event_length": data.event_length,
-            "event_channel": dict(zip(data.class_names, data.event_channel, strict=True)),
-            "event_share": data.event_share,
-            "validation_rows": len(val_rows),
-        },
+        dataset=(
+            f"Generated event signals ({len(data.y)} rows of {data.X.shape[1]} steps x "
+            f"{n_channels} channels, Gaussian noise sd {data.noise:g}; class set by a "
+            f"{data.event_length}-step event of amplitude {data.amplitude:g}), seed {seed}"
+        ),
+        explain=ExplainHints(
+            input_shape=tuple(data.X.shape[1:]),
+            channel_names=list(data.channel_names),
+            ground_truth_test=data.mask[test_rows],
+        ),
+        training=TrainingRecord(validation_rows=len(val_rows)),
     )

@@ -7,10 +7,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from audit.config import TrainingConfig
 from audit.datasets._digits import digits_images
 from audit.domains._common import seeded_model, stratified_subset, train, validation_split
+from audit.domains._context import BuildRecord
+from audit.hints import ExplainHints, TrainingRecord
 from audit.models._lstm import LSTMClassifier
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.subject import Subject
 from audit.training import Recipe
 
@@ -54,6 +56,8 @@ def build(
     variant: str,
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> Subject:
     """Train the LSTM on the digits read as 8-step sequences and wrap it in a Subject.
 
@@ -103,6 +107,7 @@ def build(
             n_channels, len(data.class_names), hidden=HIDDEN, pooling="last", dropout=dropout
         ),
         seed,
+        record=record,
     )
     result = train(
         model,
@@ -115,6 +120,8 @@ def build(
         seed=seed,
         private_recipe=None if overfit else PRIVATE_RECIPE,
         on_epoch=on_epoch,
+        privacy=privacy,
+        record=record,
         single_thread=True,
     )
     return Subject(
@@ -124,10 +131,10 @@ def build(
         modality="sequence",
         class_names=data.class_names,
         history=result.history,
-        metadata={
-            "dataset": f"{data.source}, read row by row ({n_steps} steps of {n_channels} pixels)",
-            "input_shape": (int(n_steps), int(n_channels)),
-            "channel_names": [f"col{c}" for c in range(n_channels)],
-            "validation_rows": len(val_rows),
-        },
+        dataset=f"{data.source}, read row by row ({n_steps} steps of {n_channels} pixels)",
+        explain=ExplainHints(
+            input_shape=(int(n_steps), int(n_channels)),
+            channel_names=[f"col{c}" for c in range(n_channels)],
+        ),
+        training=TrainingRecord(validation_rows=len(val_rows)),
     )

@@ -13,10 +13,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from audit.config import TrainingConfig
 from audit.datasets._sentiment import GROUP_COLUMN, sentiment_corpus
 from audit.domains._common import seeded_model, train, validation_split
+from audit.domains._context import BuildRecord
+from audit.hints import ExplainHints, TrainingRecord
 from audit.models._transformer import TransformerClassifier
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.subject import Subject
 from audit.training import Recipe
 
@@ -43,6 +45,8 @@ def build(
     variant: str,
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> Subject:
     """Train the sentiment model for ``seed`` and ``variant`` and wrap it in a Subject.
 
@@ -77,6 +81,7 @@ def build(
             len(data.vocabulary), MAX_LEN, 2, pad_id=data.pad_id, **architecture
         ),
         seed,
+        record=record,
     )
     result = train(
         model,
@@ -89,6 +94,8 @@ def build(
         seed=seed,
         private_recipe=None if overfit else PRIVATE_RECIPE,
         on_epoch=on_epoch,
+        privacy=privacy,
+        record=record,
         single_thread=True,
     )
     fitted = data.train.subset(fit_rows)
@@ -102,24 +109,21 @@ def build(
         sensitive_train=fitted.sensitive,
         sensitive_test=data.test.sensitive,
         history=result.history,
-        metadata={
-            "dataset": (
-                f"Generated sentiment corpus ({N_TRAIN} training and {N_TEST} test sentences "
-                f"from templates, {len(data.vocabulary)} tokens, sequences of {MAX_LEN}; "
-                f"sensitive: {GROUP_COLUMN}"
-                + (", training rows biased by group" if variant == "biased" else "")
-                + f"), seed {seed}"
-            ),
-            "vocabulary": list(data.vocabulary),
-            "pad_id": data.pad_id,
-            "cls_id": data.cls_id,
-            "unk_id": data.unk_id,
-            "embedding_layer": model.embedding,
-            "attention": model.attention_weights,
-            "ground_truth_train": fitted.ground_truth,
-            "ground_truth_test": data.test.ground_truth,
-            "sentences_train": list(fitted.sentences),
-            "sentences_test": list(data.test.sentences),
-            "validation_rows": len(val_rows),
-        },
+        dataset=(
+            f"Generated sentiment corpus ({N_TRAIN} training and {N_TEST} test sentences "
+            f"from templates, {len(data.vocabulary)} tokens, sequences of {MAX_LEN}; "
+            f"sensitive: {GROUP_COLUMN}"
+            + (", training rows biased by group" if variant == "biased" else "")
+            + f"), seed {seed}"
+        ),
+        explain=ExplainHints(
+            vocabulary=list(data.vocabulary),
+            pad_id=int(data.pad_id),
+            cls_id=int(data.cls_id),
+            unk_id=int(data.unk_id),
+            embedding_layer=model.embedding,
+            attention=model.attention_weights,
+            ground_truth_test=data.test.ground_truth,
+        ),
+        training=TrainingRecord(validation_rows=len(val_rows)),
     )

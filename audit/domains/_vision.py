@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
 
-from audit.config import TrainingConfig
 from audit.datasets._digits import digits_images
 from audit.domains._common import seeded_model, stratified_subset, train, validation_split
+from audit.domains._context import BuildRecord
+from audit.hints import ExplainHints, TrainingRecord
 from audit.models._cnn import ResNetSmall
+from audit.settings import PrivacySettings, TrainingConfig
 from audit.subject import Subject
 from audit.training import Recipe
 
@@ -36,6 +37,8 @@ def build(
     variant: str,
     training: TrainingConfig,
     on_epoch: Callable[..., None] | None = None,
+    privacy: PrivacySettings | None = None,
+    record: BuildRecord | None = None,
 ) -> Subject:
     """Train the digits CNN for ``seed`` and wrap it in a Subject.
 
@@ -60,14 +63,14 @@ def build(
     -------
     Subject
         ``modality="image"``, inputs ``(rows, 1, 8, 8)`` in [0, 1], classes
-        ``"0"``..``"9"``; metadata ``input_shape``, ``channel_names``,
+        ``"0"``..``"9"``; hints ``explain.input_shape``, ``channel_names``,
         ``gradcam_layer`` (the model's last residual block) and ``dataset``.
 
     Examples
     --------
     >>> from audit.config import TrainingConfig
     >>> subject = build(seed=0, variant="default", training=TrainingConfig(epochs=2))
-    >>> subject.metadata["input_shape"], subject.n_classes
+    >>> subject.explain.input_shape, subject.n_classes
     ((1, 8, 8), 10)
     """
     overfit = variant == "overfit"
@@ -81,7 +84,9 @@ def build(
 
     dropout = 0.0 if overfit else 0.1
     model = seeded_model(
-        lambda: ResNetSmall(1, len(data.class_names), widths=WIDTHS, dropout=dropout), seed
+        lambda: ResNetSmall(1, len(data.class_names), widths=WIDTHS, dropout=dropout),
+        seed,
+        record=record,
     )
     result = train(
         model,
@@ -94,6 +99,8 @@ def build(
         seed=seed,
         private_recipe=None if overfit else PRIVATE_RECIPE,
         on_epoch=on_epoch,
+        privacy=privacy,
+        record=record,
         single_thread=True,
     )
     model = result.model
@@ -104,13 +111,11 @@ def build(
         modality="image",
         class_names=data.class_names,
         history=result.history,
-        metadata={
-            "dataset": data.source,
-            "input_shape": data.input_shape,
-            "channel_names": list(data.channel_names),
-            "gradcam_layer": model.last_block,
-            "validation_rows": len(val_rows),
-            "source_index_train": np.asarray(data.index_train[fit_rows]),
-            "source_index_test": np.asarray(data.index_test),
-        },
+        dataset=data.source,
+        explain=ExplainHints(
+            input_shape=data.input_shape,
+            channel_names=list(data.channel_names),
+            gradcam_layer=model.last_block,
+        ),
+        training=TrainingRecord(validation_rows=len(val_rows)),
     )

@@ -1,7 +1,7 @@
 """The text view: highlighted tokens, importance per vocabulary token, and attention.
 
 Attention is read from the per-head weights a text subject exposes as
-``subject.metadata["attention"]``, a callable ``ids -> (rows, layers, heads, L, L)``
+``subject.explain.attention``, a callable ``ids -> (rows, layers, heads, L, L)``
 whose row ``[..., i, :]`` is query ``i``'s distribution over the keys. Attention
 rollout follows Abnar & Zuidema (2020), "Quantifying Attention Flow in Transformers".
 """
@@ -250,7 +250,7 @@ def vocabulary_importance(
     >>> "[PAD]" in labels, round(float(shares["layer_integrated_gradients"].sum()), 6)
     (False, 1.0)
     """
-    meta = subject.metadata
+    meta = subject.explain.as_dict()
     X = run.X.numpy()
     vocabulary = _vocabulary(meta, X)
     special = _special(meta)
@@ -306,7 +306,7 @@ def text_view(subject: Subject, run: Any, methods: list[MethodSpec], *, sentence
     ``token_attributions`` holds the attribution of every word token of the chosen
     sentences (padding and ``[CLS]`` skipped) under the first Integrated-Gradients
     method, with the attention-rollout relevance of ``[CLS]`` beside it;
-    ``explained_sentences`` names the sentences. With ``metadata["attention"]`` the
+    ``explained_sentences`` names the sentences. With ``subject.explain.attention`` the
     view adds the table ``cls_attention`` and the metric ``rollout_ig_spearman``.
 
     Examples
@@ -322,7 +322,7 @@ def text_view(subject: Subject, run: Any, methods: list[MethodSpec], *, sentence
     (['cls_attention', 'explained_sentences', 'token_attributions'], 'rollout_ig_spearman')
     """
     view = View()
-    meta = subject.metadata
+    meta = subject.explain.as_dict()
     X = run.X.numpy()
     vocabulary = _vocabulary(meta, X)
     words = word_mask(X, _special(meta))
@@ -344,7 +344,7 @@ def text_view(subject: Subject, run: Any, methods: list[MethodSpec], *, sentence
             )
         )
     else:
-        view.notes.append("No attention weights (metadata 'attention'): no attention views.")
+        view.notes.append("No attention weights (no explain.attention hint): no attention views.")
     picks = _sentence_picks(subject, run, sentences)
     names = subject.class_names
     view.tables.append(

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from audit.config import ExplainSettings
+from audit.settings import ExplainSettings
 
 __all__ = [
     "METHODS",
@@ -43,7 +43,8 @@ class ExplainContext:
     background: torch.Tensor
     settings: ExplainSettings
     modality: str
-    metadata: dict[str, Any] = field(default_factory=dict)
+    hints: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
 
 
 @dataclass
@@ -85,11 +86,11 @@ def baseline_for(ctx: ExplainContext, X: torch.Tensor) -> torch.Tensor:
     """
     if ctx.modality != "text":
         return _rows(ctx, len(X))
-    pad = int(ctx.metadata.get("pad_id", 0))
+    pad = int(ctx.hints.get("pad_id") or 0)
     keep = X == pad
-    if ctx.metadata.get("cls_id") is not None:
-        keep |= X == int(ctx.metadata["cls_id"])
-    return torch.where(keep, X, torch.full_like(X, int(ctx.metadata.get("unk_id", pad))))
+    if ctx.hints.get("cls_id") is not None:
+        keep |= X == int(ctx.hints["cls_id"])
+    return torch.where(keep, X, torch.full_like(X, int(ctx.hints.get("unk_id", pad))))
 
 
 def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
@@ -149,7 +150,7 @@ def gradient_shap(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) ->
     """GradientShap with the background rows as the baseline distribution."""
     from captum.attr import GradientShap
 
-    seed = ctx.settings.seed or 0
+    seed = ctx.seed
     state = np.random.get_state()  # captum draws the baselines with numpy's global RNG
     try:
         np.random.seed(seed)
@@ -167,7 +168,7 @@ def feature_ablation(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor)
     """Replace each feature (or feature group, via ``feature_mask``) by the baseline."""
     from captum.attr import FeatureAblation
 
-    mask = ctx.metadata.get("feature_mask")
+    mask = ctx.hints.get("feature_mask")
     attr = FeatureAblation(ctx.model).attribute(
         X,
         baselines=baseline_for(ctx, X),
@@ -201,7 +202,7 @@ def gradcam(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Expla
     """LayerGradCam on the last convolutional block, upsampled to the input size."""
     from captum.attr import LayerAttribution, LayerGradCam
 
-    layer = ctx.metadata["gradcam_layer"]
+    layer = ctx.hints["gradcam_layer"]
     cam = LayerGradCam(ctx.model, layer).attribute(X, target=target, relu_attributions=True)
     up = LayerAttribution.interpolate(cam, tuple(X.shape[2:]), interpolate_mode="bilinear")
     return Explanation(up.expand_as(X).detach().numpy())
@@ -213,7 +214,7 @@ def layer_integrated_gradients(
     """LayerIntegratedGradients on the embedding layer, summed over the embedding."""
     from captum.attr import LayerIntegratedGradients
 
-    method = LayerIntegratedGradients(ctx.model, ctx.metadata["embedding_layer"])
+    method = LayerIntegratedGradients(ctx.model, ctx.hints["embedding_layer"])
     attr, delta = method.attribute(
         X,
         baselines=baseline_for(ctx, X),

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from audit._threads import one_thread
-from audit.config import ExplainSettings
 from audit.explain import _trust as trust
 from audit.explain._methods import (
     ExplainContext,
@@ -27,6 +26,7 @@ from audit.explain._methods import (
 )
 from audit.explain._views import global_importance
 from audit.results import Figure, Metric, Section, Table
+from audit.settings import ExplainSettings
 from audit.subject import Subject
 
 if TYPE_CHECKING:
@@ -53,40 +53,41 @@ class ExplainRun:
         self.curves: dict[str, trust.Curves] = {}
 
 
-def context(subject: Subject, settings: ExplainSettings) -> ExplainContext:
+def context(subject: Subject, settings: ExplainSettings, *, seed: int = 0) -> ExplainContext:
     """Model in eval mode, baseline (training mean; padding for text) and background rows."""
     model = subject.model.eval()
-    rng = np.random.default_rng(settings.seed or 0)
+    rng = np.random.default_rng(seed)
     pick = rng.choice(
         len(subject.X_train), min(settings.background, len(subject.X_train)), replace=False
     )
     if subject.modality == "text":
-        pad, cls = int(subject.metadata.get("pad_id", 0)), subject.metadata.get("cls_id")
+        pad, cls = int(subject.explain.pad_id or 0), subject.explain.cls_id
         baseline = torch.full(subject.X_train.shape[1:], pad, dtype=torch.int64)
         if cls is not None:
             baseline[0] = int(cls)
     else:
         baseline = subject.X_train.mean(dim=0)
-    metadata = dict(subject.metadata)
+    hints = subject.explain.as_dict()
     from audit.explain._tabular import grouping
 
     groups = grouping(subject)
     if groups is not None:  # perturbation methods perturb each original feature at once
         from audit.explain._groups import feature_mask
 
-        metadata["feature_mask"] = feature_mask(groups[1])
+        hints["feature_mask"] = feature_mask(groups[1])
     return ExplainContext(
         model,
         baseline,
         subject.X_train[torch.as_tensor(pick)],
         settings,
         subject.modality,
-        metadata,
+        hints,
+        seed=seed,
     )
 
 
 def explain_subject(
-    subject: Subject, methods: list[MethodSpec], settings: ExplainSettings
+    subject: Subject, methods: list[MethodSpec], settings: ExplainSettings, *, seed: int = 0
 ) -> ExplainRun:
     """Attribute the predicted class of ``n_samples`` seeded test rows, batch by batch.
 
@@ -100,13 +101,12 @@ def explain_subject(
     >>> run.attributions["saliency"].shape == (8, subject.X_test.shape[1])
     True
     """
-    seed = settings.seed or 0
     n = min(settings.n_samples, len(subject.X_test))
     rows = np.sort(np.random.default_rng(seed).permutation(len(subject.X_test))[:n])
     X = subject.X_test[torch.as_tensor(rows)]
     proba = subject.predict_proba("test")[rows]
     run = ExplainRun(rows, X, torch.as_tensor(proba.argmax(1)), proba)
-    ctx = context(subject, settings)
+    ctx = context(subject, settings, seed=seed)
     for spec in methods:
         parts: list[Explanation] = [
             spec.explain(
@@ -137,8 +137,8 @@ def _trust_evidence(
     for SHAP); completeness and localisation use every explained row, and the
     ground truth is read at ``run.rows``, the rows' places in the test split.
     """
-    seed = settings.seed or 0
-    truth = subject.metadata.get("ground_truth_test")
+    seed = ctx.seed
+    truth = subject.explain.ground_truth_test
     if run.deltas:
         with torch.no_grad():
             out_x = ctx.model(run.X).gather(1, run.target[:, None])[:, 0]
@@ -194,7 +194,7 @@ def feature_labels(subject: Subject, size: int) -> list[str]:
             for k in range(shape[2])
         ]
     if subject.modality == "sequence" and len(shape) == 2:
-        channels = subject.metadata.get("channel_names") or [f"ch{c}" for c in range(shape[1])]
+        channels = subject.explain.channel_names or [f"ch{c}" for c in range(shape[1])]
         return [f"t{t} {channels[c]}" for t in range(shape[0]) for c in range(shape[1])]
     if subject.modality == "text":
         return [f"position {i}" for i in range(size)]
@@ -238,7 +238,9 @@ _DESCRIPTIONS = {
 }
 
 
-def explainability_section(subject: Subject, settings: ExplainSettings | None = None) -> Section:
+def explainability_section(
+    subject: Subject, settings: ExplainSettings | None = None, *, seed: int = 0
+) -> Section:
     """Attributions with every method of the subject's modality, and the trust evidence.
 
     Examples
@@ -265,7 +267,7 @@ def explainability_section(subject: Subject, settings: ExplainSettings | None = 
     with one_thread(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*require[sd]? gradients.*")  # captum
         warnings.filterwarnings("ignore", message=".*input array is constant.*")  # scipy
-        run = explain_subject(subject, methods, settings)
+        run = explain_subject(subject, methods, settings, seed=seed)
         labels, importances, extra = _importances(subject, run, methods)
         view = _view(subject, run, methods, labels, settings)
     for spec in methods:

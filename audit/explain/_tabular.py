@@ -1,7 +1,7 @@
 """Tabular explanations in the user's own features (dalex-style break-down views).
 
 Encoded columns (one-hot dummies, scaled numbers) are grouped by original feature
-(``subject.metadata["feature_groups"]``); the local view shows ``feature = raw value``
+(``subject.feature_groups``); the local view shows ``feature = raw value``
 with its signed contribution; a flag is raised when a sensitive feature, or a feature
 strongly associated with one, ranks among the top features.
 """
@@ -26,7 +26,7 @@ __all__ = ["grouped_importances", "grouping", "tabular_view"]
 
 def grouping(subject) -> tuple[list[str], np.ndarray] | None:
     """``(original feature names, group of each encoded column)``, or None without groups."""
-    groups = subject.metadata.get("feature_groups")
+    groups = subject.feature_groups
     if subject.modality != "tabular" or not groups:
         return None
     return group_index(list(subject.feature_names), groups)
@@ -53,7 +53,7 @@ def tabular_view(
     view = View()
     main = methods[0]
     values = grouped(run, main, index)
-    raw = subject.metadata.get("raw_test")
+    raw = subject.raw_test
     rows, figures = [], []
     for role, i in selected_rows(subject, run):
         order = np.argsort(-np.abs(values[i]), kind="stable")[: settings.top_k]
@@ -158,7 +158,7 @@ def _sensitive_flag(subject, run, methods, names, index, settings, view) -> None
         np.argsort(-np.mean(np.stack(list(importances.values())), axis=0), kind="stable")
     )
     rank_of = {names[g]: int(ranks[g]) + 1 for g in range(len(names))}
-    raw = subject.metadata.get("raw_train")
+    raw = subject.raw_train
     proxies = (
         sensitive_proxies(raw, sensitive, threshold=settings.proxy_threshold)
         if raw is not None

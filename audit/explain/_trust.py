@@ -167,7 +167,7 @@ def randomization_spearman(
     Every layer with ``reset_parameters`` is re-drawn (cascading randomization of all
     layers at once). A method whose maps barely change is not explaining the weights.
     """
-    modules = {k: v for k, v in ctx.metadata.items() if isinstance(v, nn.Module)}
+    modules = {k: v for k, v in ctx.hints.items() if isinstance(v, nn.Module)}
     model, modules = copy.deepcopy((ctx.model, modules))  # layer references follow the copy
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -176,7 +176,7 @@ def randomization_spearman(
                 module.reset_parameters()
     model.eval()
     random_ctx = dataclasses.replace(
-        ctx, model=model, settings=fixed_steps(ctx.settings), metadata={**ctx.metadata, **modules}
+        ctx, model=model, settings=fixed_steps(ctx.settings), hints={**ctx.hints, **modules}
     )
     randomized = spec.explain(random_ctx, X, target).attributions
     n = len(X)
@@ -242,7 +242,7 @@ def sensitivity_score(
             out = torch.as_tensor(spec.explain(quick, tensor.detach(), target).attributions)
         return (out,) if packed else out
 
-    torch.manual_seed(ctx.settings.seed or 0)
+    torch.manual_seed(ctx.seed)
     values = sensitivity_max(explain, X, target=target, perturb_radius=0.02, n_perturb_samples=5)
     return float(values.mean())
 

@@ -258,7 +258,7 @@ def sequence_view(subject: Subject, run: Any, methods: list[MethodSpec]) -> View
 
     view = View()
     steps = {m.name: run.attributions[m.name].sum(axis=-1) for m in methods}  # (n, T)
-    truth = subject.metadata.get("ground_truth_test")
+    truth = subject.explain.ground_truth_test
     events = (
         None
         if truth is None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.config import FairnessSettings
 from audit.errors import AuditInputError, bad_input
 from audit.fairness._bootstrap import bootstrap_counts, percentile_interval
 from audit.fairness._figures import group_rates_figure
@@ -22,8 +21,8 @@ from audit.fairness._rates import (
     reference_ratios,
 )
 from audit.fairness._whatif import MitigationData, add_mitigation
-from audit.policy import REFERENCE_RATES
 from audit.results import Metric, Section, Table
+from audit.settings import REFERENCE_RATES, FairnessSettings
 
 __all__ = ["REFERENCE_RATES", "MitigationData", "fairness_section"]
 
@@ -55,6 +54,7 @@ def fairness_section(
     mitigation_data: MitigationData | None = None,
     positive_name: str = "class 1",
     settings: FairnessSettings | None = None,
+    seed: int = 0,
 ) -> Section:
     """Group metrics, disparities with bootstrap intervals, and mitigation, for a binary task.
 
@@ -72,6 +72,8 @@ def fairness_section(
     positive_name : str
         Name of class 1, for the report.
     settings : FairnessSettings, optional
+    seed : int
+        Seed of the bootstrap and of the mitigation split.
 
     Returns
     -------
@@ -86,7 +88,6 @@ def fairness_section(
     1.0
     """
     settings = settings or FairnessSettings()
-    seed = settings.seed or 0
     n = len(y_true)
     if len(y_pred) != n or len(sensitive) != n:
         raise bad_input(
@@ -172,7 +173,15 @@ def fairness_section(
         )
     if settings.mitigation:
         add_mitigation(
-            section, y_true, y_pred, sensitive, encoder, scores, mitigation_data, settings
+            section,
+            y_true,
+            y_pred,
+            sensitive,
+            encoder,
+            scores,
+            mitigation_data,
+            settings,
+            seed=seed,
         )
     return section
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.config import FairnessSettings
 from audit.fairness._figures import tradeoff_figure
 from audit.fairness._groups import GroupEncoder
 from audit.fairness._mitigation import CONSTRAINTS, mitigate
 from audit.fairness._rates import confusion_counts, disparities, rates_from_counts
 from audit.results import Section, Table
+from audit.settings import FairnessSettings
 
 __all__ = ["MitigationData", "add_mitigation"]
 
@@ -33,6 +33,8 @@ def add_mitigation(
     scores: np.ndarray | None,
     data: MitigationData | None,
     settings: FairnessSettings,
+    *,
+    seed: int = 0,
 ) -> None:
     """Add the before/after table and trade-off figure for each sensitive feature.
 
@@ -42,7 +44,6 @@ def add_mitigation(
     if scores is None:
         section.notes.append("Mitigation needs scores (probabilities); none were given.")
         return
-    seed = settings.seed or 0
     rng = np.random.default_rng(seed)
     if data is None:  # choose thresholds on one half, judge them on the other
         order = rng.permutation(len(y_true))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
-from audit.config import PrivacySettings
-from audit.fairness import confusion_counts, disparities, rates_from_counts
 from audit.privacy._attacks import (
     KEY_FPRS,
     AttackResult,
@@ -19,10 +17,12 @@ from audit.privacy._attacks import (
     shadow_scores,
 )
 from audit.privacy._figures import roc_figure, utility_figure
-from audit.results import Metric, Section, Table, worst_verdict
+from audit.privacy._twin import accepts_private, cost_of_privacy, fairness_here
+from audit.results import Metric, Section, Table
+from audit.settings import PrivacySettings
 from audit.subject import Subject
 
-__all__ = ["SECTION_ID", "TITLE", "conclude", "run"]
+__all__ = ["SECTION_ID", "TITLE", "run"]
 
 SECTION_ID = "privacy"
 TITLE = "Privacy"
@@ -40,16 +40,20 @@ _CITATIONS = {
 }
 
 
-def run(subject: Subject, settings: PrivacySettings | None = None) -> Section:
+def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int = 0) -> Section:
     """Report DP training and attack the model's training rows with membership inference.
 
     Members are the training rows, non-members the test rows, balanced by a seeded
     subsample of the larger set. The loss-threshold attack always runs; offline LiRA
-    runs when ``subject.metadata["trainer"]`` is a callable ``trainer(X, y, seed)``
-    (``settings.shadow_models`` shadows on random halves of train ∪ test). Metadata
-    ``privacy`` (the record of :func:`~audit.privacy.fit_private`), ``privacy_twin``
-    and ``utility_curve`` add the DP-SGD table, the cost of privacy and the
-    privacy–utility curve.
+    runs when ``subject.training.trainer`` is a callable ``trainer(X, y, seed)``
+    (``settings.shadow_models`` shadows on random halves of train ∪ test). A DP
+    record (``subject.training.privacy``, from :func:`~audit.privacy.fit_private`)
+    adds the DP-SGD table and, when the trainer takes ``private=`` (one made by
+    :func:`~audit.privacy.make_trainer`), the cost of privacy: a non-private twin
+    (same recipe and seed: the subject's, else ``seed``) and, with
+    ``settings.utility_curve``, the privacy–utility curve at
+    ``settings.utility_epsilons``. The seconds of each training (shadows, twin, curve
+    points) are listed in the table ``stages``.
 
     Returns
     -------
@@ -67,9 +71,9 @@ def run(subject: Subject, settings: PrivacySettings | None = None) -> Section:
     True
     """
     settings = settings or PrivacySettings()
-    seed = settings.seed or 0
     section = Section(id=SECTION_ID, title=TITLE)
-    record = subject.metadata.get("privacy")
+    training = subject.training
+    record = None if training is None else training.privacy
     delta = 0.0
     if isinstance(record, dict) and record.get("epsilon") is not None:
         delta = float(record.get("delta") or 0.0)
@@ -77,14 +81,16 @@ def run(subject: Subject, settings: PrivacySettings | None = None) -> Section:
     else:
         section.notes.append(
             "The model was not trained with differential privacy (no DP-SGD record in the "
-            "subject's metadata): no formal bound limits what it reveals about its training rows."
+            "subject's training record): no formal bound limits what it reveals about its "
+            "training rows."
         )
 
+    stages: dict[str, float] = {}
     attacks: dict[str, AttackResult] = {}
     if not settings.attack:
         section.notes.append("Membership inference was switched off (privacy.attack: false).")
     else:
-        attacks = _attacks(subject, settings, seed, delta, section.notes)
+        attacks = _attacks(subject, settings, seed, delta, section.notes, stages)
     for name, result in attacks.items():
         for metric, field, description in _ATTACK_METRICS:
             section.metrics.append(
@@ -104,10 +110,19 @@ def run(subject: Subject, settings: PrivacySettings | None = None) -> Section:
                     "its record."
                 )
 
-    twin = subject.metadata.get("privacy_twin")
+    twin = None if training is None else training.privacy_twin
+    curve = None if training is None else training.utility_curve
+    if twin is None and isinstance(record, dict) and record.get("epsilon") is not None:
+        if accepts_private(training.trainer):
+            twin, curve = cost_of_privacy(subject, settings, seed, stages)
+        else:
+            section.notes.append(
+                "The cost of privacy (a non-private twin and the privacy–utility curve) was "
+                "not measured: it needs a trainer made by audit.privacy.make_trainer "
+                "(trainer(X, y, seed, private=...)) in the subject's training record."
+            )
     if isinstance(twin, dict):
         section.tables.append(_cost_table(subject, twin))
-    curve = subject.metadata.get("utility_curve")
     if curve:
         points = [(None if e is None else float(e), float(a)) for e, a in curve]
         section.tables.append(
@@ -120,25 +135,18 @@ def run(subject: Subject, settings: PrivacySettings | None = None) -> Section:
             )
         )
         section.figures.append(utility_figure(points))
+    if stages:
+        section.tables.append(
+            Table(
+                id="stages",
+                title="Training within the privacy check",
+                columns=["stage", "seconds"],
+                rows=[[name, value] for name, value in stages.items()],
+                caption="Wall-clock seconds of the models this check trained.",
+            )
+        )
     section.summary = _summary(record, attacks)
     return section
-
-
-def conclude(section: Section) -> None:
-    """After the policy has judged the metrics, state the membership-inference verdict."""
-    judged = [
-        m
-        for m in section.metrics
-        if m.verdict != "info"
-        and (m.name.startswith("mia_") or m.name == "empirical_epsilon_lower_bound")
-    ]
-    if not judged:
-        return
-    verdict = worst_verdict([m.verdict for m in judged])
-    parts = ", ".join(
-        f"{m.key} = {m.value:.3f} ({m.verdict})" for m in judged if m.value is not None
-    )
-    section.notes.insert(0, f"Membership-inference verdict: {verdict.upper()} from {parts}.")
 
 
 def _dp_training(section: Section, record: dict[str, Any]) -> None:
@@ -181,7 +189,12 @@ def _balanced_rows(n_in: int, n_out: int, seed: int) -> tuple[np.ndarray, np.nda
 
 
 def _attacks(
-    subject: Subject, settings: PrivacySettings, seed: int, delta: float, notes: list[str]
+    subject: Subject,
+    settings: PrivacySettings,
+    seed: int,
+    delta: float,
+    notes: list[str],
+    stages: dict[str, float],
 ) -> dict[str, AttackResult]:
     X = torch.cat([subject.X_train, subject.X_test])
     y = torch.cat([subject.y_train, subject.y_test])
@@ -199,10 +212,10 @@ def _attacks(
         f"(the larger set subsampled with seed {seed}). The ε lower bound uses two-sided 95% "
         "Clopper–Pearson intervals at the threshold that maximises it (chosen on the same rows)."
     )
-    trainer = subject.metadata.get("trainer")
+    trainer = None if subject.training is None else subject.training.trainer
     if not callable(trainer):
         notes.append(
-            "Offline LiRA was skipped: the subject's metadata has no 'trainer' "
+            "Offline LiRA was skipped: the subject's training record has no 'trainer' "
             "(a callable trainer(X, y, seed) -> model) to train shadow models with."
         )
     elif settings.shadow_models < 2:
@@ -211,7 +224,9 @@ def _attacks(
             "needs at least 2 (each row needs a shadow model that did not train on it)."
         )
     else:
+        start = time.perf_counter()
         in_mask, shadows = shadow_scores(trainer, X, y, k=settings.shadow_models, seed=seed)
+        stages["shadow_models"] = round(time.perf_counter() - start, 4)
         results["lira_offline"] = lira_offline(
             phi[rows], shadows[:, rows], is_member, out_mask=~in_mask[:, rows], delta=delta
         )
@@ -269,27 +284,10 @@ def _key_points_table(attacks: dict[str, AttackResult]) -> Table:
     )
 
 
-def _fairness_here(subject: Subject) -> dict[str, float]:
-    """This model's test disparities by sensitive feature (categorical columns only)."""
-    if subject.sensitive_test is None or subject.n_classes != 2:
-        return {}
-    y_true = subject.y_test.numpy()
-    y_pred = subject.predict_proba("test").argmax(axis=1)
-    values: dict[str, float] = {}
-    for column in subject.sensitive_test.columns:
-        codes, groups = pd.factorize(subject.sensitive_test[column].astype(str))
-        if len(groups) > 10:
-            continue
-        rates = rates_from_counts(confusion_counts(y_true, y_pred, codes, len(groups)))
-        for name, value in disparities(rates).items():
-            values[f"{name}[{column}]"] = float(value)
-    return values
-
-
 def _cost_table(subject: Subject, twin: dict[str, Any]) -> Table:
     proba = subject.predict_proba("test")
     accuracy = float((proba.argmax(axis=1) == subject.y_test.numpy()).mean())
-    here = _fairness_here(subject)
+    here = fairness_here(subject)
     rows: list[list[Any]] = []
     pairs = [("test_accuracy", twin.get("test_accuracy"), accuracy)]
     pairs += [(k, v, here.get(k)) for k, v in (twin.get("fairness") or {}).items()]

@@ -1,13 +1,48 @@
-"""The cost of privacy: a non-private twin and a privacy–utility curve for a DP subject."""
+"""The cost of privacy: a DP model's non-private twin and its privacy–utility curve.
+
+The privacy check trains both with the subject's trainer (one made by
+:func:`audit.privacy.make_trainer`, which takes ``private=``): the twin with the DP
+model's recipe and seed but without DP-SGD, each point of the curve with DP-SGD at
+another ε.
+"""
 
 from __future__ import annotations
 
+import inspect
+import time
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
-__all__ = ["compare_with_twin"]
+from audit.fairness import confusion_counts, disparities, rates_from_counts
+from audit.settings import PrivacySettings
+
+__all__ = ["accepts_private", "cost_of_privacy", "fairness_here", "twin_comparison"]
+
+
+def accepts_private(trainer: Any) -> bool:
+    """Whether ``trainer`` takes the ``private=`` keyword of :func:`make_trainer`'s trainers.
+
+    Examples
+    --------
+    >>> accepts_private(lambda X, y, seed, *, private=None: None)
+    True
+    >>> accepts_private(lambda X, y, seed: None)
+    False
+    """
+    if not callable(trainer):
+        return False
+    try:
+        parameters = inspect.signature(trainer).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(
+        p.kind is p.VAR_KEYWORD
+        or (p.name == "private" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
+        for p in parameters
+    )
 
 
 def _accuracy(subject) -> float:
@@ -29,50 +64,101 @@ def _importance(subject, rows: int = 128) -> np.ndarray:
     return np.abs(attr.reshape(len(X), -1)).mean(0)
 
 
-def compare_with_twin(dp_subject, build, privacy) -> None:
-    """Attach ``privacy_twin`` and ``utility_curve`` to a DP-trained subject's metadata.
+def fairness_here(subject) -> dict[str, float]:
+    """This model's test disparities by sensitive feature (categorical columns only)."""
+    if subject.sensitive_test is None or subject.n_classes != 2:
+        return {}
+    y_true = subject.y_test.numpy()
+    y_pred = subject.predict_proba("test").argmax(axis=1)
+    values: dict[str, float] = {}
+    for column in subject.sensitive_test.columns:
+        codes, groups = pd.factorize(subject.sensitive_test[column].astype(str))
+        if len(groups) > 10:
+            continue
+        rates = rates_from_counts(confusion_counts(y_true, y_pred, codes, len(groups)))
+        for name, value in disparities(rates).items():
+            values[f"{name}[{column}]"] = float(value)
+    return values
 
-    Parameters
-    ----------
-    dp_subject : Subject
-        Trained with DP-SGD (its metadata holds the privacy record).
-    build : callable
-        ``build(privacy_settings_or_None) -> Subject``: the same domain, seed and recipe,
-        trained privately with those settings, or without privacy for ``None``.
-    privacy : PrivacySettings
-        Its ``utility_epsilons`` (``None`` meaning no privacy) give the curve's points
-        when ``utility_curve`` is on.
+
+def twin_comparison(dp_subject, twin_model) -> dict[str, Any]:
+    """The non-private twin's test accuracy, fairness and importance agreement with the DP model.
+
+    Returns ``test_accuracy``, ``fairness`` (disparities by sensitive feature),
+    ``importance_spearman`` (rank correlation of the two models' saliency importances,
+    None where it is undefined) and ``recipe`` (the DP model's, trained without DP-SGD).
     """
     from scipy.stats import spearmanr
 
-    from audit.privacy._section import _fairness_here
-
-    twin = build(None)
+    twin = dp_subject.with_model(twin_model, name=f"{dp_subject.name} (non-private twin)")
     a, b = _importance(dp_subject), _importance(twin)
     stability = (
         float(spearmanr(a, b).statistic) if a.size > 2 and a.std() > 0 and b.std() > 0 else None
     )
-    twin_accuracy = _accuracy(twin)
-    dp_subject.metadata["privacy_twin"] = {
-        "test_accuracy": twin_accuracy,
-        "fairness": _fairness_here(twin),
+    training = dp_subject.training
+    return {
+        "test_accuracy": _accuracy(twin),
+        "fairness": fairness_here(twin),
         "importance_spearman": stability,
-        "recipe": twin.metadata.get("recipe"),  # the DP model's recipe, without DP-SGD
+        "recipe": None if training is None else training.recipe,
     }
-    if not privacy.utility_curve:
-        return
-    own = dp_subject.metadata["privacy"].get("target_epsilon") or dp_subject.metadata[
-        "privacy"
-    ].get("epsilon")
-    curve: list[tuple[Any, float]] = []
-    for epsilon in privacy.utility_epsilons:
+
+
+def _private_settings(training) -> PrivacySettings:
+    """The settings the DP model was trained with, else what its DP record says."""
+    if isinstance(training.private_settings, PrivacySettings):
+        return training.private_settings
+    record = training.privacy
+    return PrivacySettings(
+        dp=True,
+        epsilon=record.get("target_epsilon") or record["epsilon"],
+        delta=record.get("delta"),
+        max_grad_norm=record.get("max_grad_norm") or 1.0,
+        accountant=record.get("accountant") or "prv",
+        grad_sample_mode=record.get("grad_sample_mode"),
+    )
+
+
+def cost_of_privacy(
+    subject, settings: PrivacySettings, seed: int, stages: dict[str, float]
+) -> tuple[dict[str, Any], list[tuple[float | None, float]] | None]:
+    """Train a DP subject's non-private twin and, when asked, its privacy–utility curve.
+
+    Both are trained on the subject's training rows by ``subject.training.trainer``
+    (which must accept ``private=``) with the subject's seed, or ``seed`` when it has
+    none. ``stages`` receives the seconds of each training (``privacy_twin``,
+    ``utility_curve[epsilon=...]``).
+
+    Returns
+    -------
+    tuple
+        The twin comparison (:func:`twin_comparison`) and the curve, ``(ε, test
+        accuracy)`` per ``settings.utility_epsilons`` (``None``: the twin), or ``None``
+        when ``settings.utility_curve`` is off.
+    """
+    training = subject.training
+    trainer = training.trainer
+    seed = subject.seed if subject.seed is not None else seed
+    X, y = subject.X_train, subject.y_train
+    start = time.perf_counter()
+    twin = twin_comparison(subject, trainer(X, y, seed, private=None))
+    stages["privacy_twin"] = round(time.perf_counter() - start, 4)
+    if not settings.utility_curve:
+        return twin, None
+    base = _private_settings(training)
+    own = training.privacy.get("target_epsilon") or training.privacy.get("epsilon")
+    curve: list[tuple[float | None, float]] = []
+    for epsilon in settings.utility_epsilons:
         if epsilon is None:
-            curve.append((None, twin_accuracy))
+            curve.append((None, twin["test_accuracy"]))
         elif own is not None and abs(float(epsilon) - float(own)) < 1e-9:
-            curve.append((float(epsilon), _accuracy(dp_subject)))
+            curve.append((float(epsilon), _accuracy(subject)))
         else:
-            point = build(
-                privacy.model_copy(update={"epsilon": float(epsilon), "noise_multiplier": None})
+            private = base.model_copy(update={"epsilon": float(epsilon), "noise_multiplier": None})
+            start = time.perf_counter()
+            model = trainer(X, y, seed, private=private)
+            stages[f"utility_curve[epsilon={float(epsilon):g}]"] = round(
+                time.perf_counter() - start, 4
             )
-            curve.append((float(epsilon), _accuracy(point)))
-    dp_subject.metadata["utility_curve"] = curve
+            curve.append((float(epsilon), _accuracy(subject.with_model(model))))
+    return twin, curve

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from audit.checks._calibration import calibration
+from audit.performance._calibration import calibration
 
 
 def test_ece_equals_a_hand_computation():

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 import audit
-from audit.checks import CHECKS
 from audit.checks import _data as data
-from audit.checks._data import SplitData, data_section
+from audit.checks import check_names
 from audit.config import DataSettings
+from audit.data._section import SplitData, data_section
 from audit.errors import AuditInputError
 from audit.report import render_html
 
@@ -286,7 +286,7 @@ def test_run_without_raw_columns_uses_the_model_inputs(tiny_data):
 
 
 def test_audit_run_applies_the_policy_and_renders(credit_subject):
-    assert next(iter(CHECKS)) == "data"
+    assert check_names()[0] == "data"
     result = audit.run(credit_subject, checks=["data"])
     section = result.section("data")
     assert section.metric("min_group_share[sex]").verdict == "pass"
@@ -303,7 +303,7 @@ def test_audit_run_applies_the_policy_and_renders(credit_subject):
     [
         ({}, {}, "splits: expected a non-empty dict"),
         ([("train", None)], {}, "splits: expected a non-empty dict"),
-        ({"train": (1, 2)}, {}, "splits['train']: expected an audit.checks._data.SplitData"),
+        ({"train": (1, 2)}, {}, "splits['train']: expected an audit.data.SplitData"),
         (
             {"all": SplitData(np.zeros((2, 1)), np.array([0, 1]), None)},
             {},

@@ -139,10 +139,13 @@ def test_small_groups_are_flagged_not_judged():
 
 
 def test_intervals_are_seeded_and_bracket_the_estimate(credit_subject):
-    settings = FairnessSettings(n_bootstrap=300, mitigation=False, seed=7)
-    a = fairness.run(credit_subject, settings)
-    b = fairness.run(credit_subject, settings)
-    c = fairness.run(credit_subject, settings.model_copy(update={"seed": 8}))
+    from audit.checks import RunContext
+
+    settings = FairnessSettings(n_bootstrap=300, mitigation=False)
+    seven, eight = RunContext.for_checks(7, ["fairness"]), RunContext.for_checks(8, ["fairness"])
+    a = fairness.run(credit_subject, settings, seven["fairness"])
+    b = fairness.run(credit_subject, settings, seven["fairness"])
+    c = fairness.run(credit_subject, settings, eight["fairness"])
     key = "demographic_parity_ratio[sex]"
     assert a.metric(key).ci == b.metric(key).ci != c.metric(key).ci
     low, high = a.metric(key).ci

@@ -6,6 +6,7 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, r
 import audit
 from audit.checks import _performance as performance
 from audit.history import EpochRecord, TrainingHistory
+from audit.performance._section import _val_loss_rise, scores
 
 METRIC_NAMES = {
     "train_accuracy",
@@ -48,14 +49,14 @@ def test_scores_equal_sklearn_on_the_same_predictions(credit_subject):
 def test_multiclass_scores_use_macro_averages():
     y = np.array([0, 1, 2, 2])
     proba = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.2, 0.7], [0.6, 0.2, 0.2]])
-    values = performance.scores(y, proba)
+    values = scores(y, proba)
     assert values["accuracy"] == 0.75
     assert values["f1"] == pytest.approx(f1_score(y, proba.argmax(1), average="macro"))
     assert values["roc_auc"] == pytest.approx(roc_auc_score(y, proba, multi_class="ovr"))
 
 
 def test_roc_auc_is_none_when_a_class_is_missing():
-    values = performance.scores(np.array([1, 1]), np.array([[0.2, 0.8], [0.6, 0.4]]))
+    values = scores(np.array([1, 1]), np.array([[0.2, 0.8], [0.6, 0.4]]))
     assert values["roc_auc"] is None and values["accuracy"] == 0.5
 
 
@@ -65,10 +66,10 @@ def _history(val_losses, best_epoch):
 
 
 def test_val_loss_rise_measures_the_kept_epoch_against_the_minimum():
-    assert performance._val_loss_rise(
+    assert _val_loss_rise(
         _history([0.6, 0.5, 0.55, 0.75], best_epoch=4)
     ) == pytest.approx(0.5)
-    assert performance._val_loss_rise(_history([0.6, 0.5, 0.55, 0.75], best_epoch=2)) == 0.0
+    assert _val_loss_rise(_history([0.6, 0.5, 0.55, 0.75], best_epoch=2)) == 0.0
 
 
 def test_overfitting_verdict_fails_on_a_memorising_model():

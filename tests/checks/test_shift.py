@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.checks._data import SplitData, data_section
-from audit.checks._shift import psi, smd
 from audit.config import DataSettings
+from audit.data._section import SplitData, data_section
+from audit.data._shift import psi, smd
 
 
 def test_smd_equals_the_formula():

@@ -91,25 +91,20 @@ def test_default_reaches_the_accuracy_target(sequence):
     assert sequence.history.best_epoch is not None
 
 
-def test_subject_shapes_metadata_and_ground_truth(sequence):
+def test_subject_shapes_hints_and_ground_truth(sequence):
     assert sequence.modality == "sequence" and sequence.name == "sequence"
     assert tuple(sequence.X_test.shape) == (600, 40, 3)
     assert sequence.class_names == ["pulse", "ramp", "oscillation"]
-    meta = sequence.metadata
-    assert meta["input_shape"] == (40, 3) and meta["channel_names"] == ["ch0", "ch1", "ch2"]
-    assert "Generated event signals" in meta["dataset"]
-    truth = meta["ground_truth_test"]
+    hints = sequence.explain
+    assert hints.input_shape == (40, 3) and hints.channel_names == ["ch0", "ch1", "ch2"]
+    assert "Generated event signals" in sequence.dataset
+    truth = hints.ground_truth_test
     assert truth.shape == tuple(sequence.X_test.shape)
     assert set(np.unique(truth)) == {0.0, 1.0}
-    assert truth.mean() == pytest.approx(meta["event_share"]) == pytest.approx(5 / 120)
-    # the marked steps start at the recorded positions, on the class's channel
-    y = sequence.y_test.numpy()
-    rows = np.arange(len(y))
-    channels = np.array([meta["event_channel"][sequence.class_names[k]] for k in y])
-    starts = meta["event_positions_test"]
-    assert np.all(truth[rows, starts, channels] == 1)
-    assert np.all(truth.sum(axis=(1, 2)) == meta["event_length"])
-    assert meta["ground_truth_train"].shape == tuple(sequence.X_train.shape)
+    assert truth.mean() == pytest.approx(5 / 120)
+    # each row marks one 5-step event on one channel (positions: see the data set's test)
+    assert np.all(truth.sum(axis=(1, 2)) == 5)
+    assert np.all((truth.sum(axis=1) > 0).sum(axis=1) == 1)
 
 
 def test_generalization_passes_on_default_and_fails_on_overfit(sequence, sequence_overfit):
@@ -132,7 +127,7 @@ def test_same_seed_same_weights_and_training_overrides_apply():
     assert len(first.history.records) == 2 and first.history.recipe["batch_size"] == 256
     a, b = first.model.state_dict(), second.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert np.array_equal(first.metadata["ground_truth_test"], second.metadata["ground_truth_test"])
+    assert np.array_equal(first.explain.ground_truth_test, second.explain.ground_truth_test)
 
 
 def test_models_survive_the_opacus_fix(sequence):
@@ -159,8 +154,8 @@ def test_sequence_digits_reads_rows_as_steps_and_learns():
     images = digits_images(seed=0)
     assert subject.modality == "sequence" and tuple(subject.X_test.shape) == (540, 8, 8)
     assert np.array_equal(subject.X_test.numpy(), images.X_test[:, 0])
-    assert subject.metadata["input_shape"] == (8, 8)
-    assert subject.metadata["channel_names"] == [f"col{c}" for c in range(8)]
+    assert subject.explain.input_shape == (8, 8)
+    assert subject.explain.channel_names == [f"col{c}" for c in range(8)]
     assert isinstance(subject.model.lstm, nn.LSTM)
     assert _accuracy(subject, "test") > 0.9
     result = audit.run(subject, checks=CHECKS)

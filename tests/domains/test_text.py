@@ -77,8 +77,8 @@ def test_biased_variant_shows_a_gap_between_groups(default, biased):
     assert pred[groups == "female"].mean() > pred[groups == "male"].mean() + 0.2
 
 
-def test_subject_carries_the_text_metadata(default):
-    meta = default.metadata
+def test_subject_carries_the_text_hints(default):
+    meta = default.explain.as_dict()
     assert default.modality == "text" and default.X_test.dtype == torch.int64
     assert default.class_names == ["negative", "positive"]
     assert list(default.sensitive_test.columns) == [GROUP_COLUMN]
@@ -86,13 +86,13 @@ def test_subject_carries_the_text_metadata(default):
     assert bool((default.X_test[:, 0] == meta["cls_id"]).all())
     assert meta["embedding_layer"] is default.model.embedding
     assert meta["ground_truth_test"].shape == tuple(default.X_test.shape)
-    assert len(meta["sentences_test"]) == len(default.y_test)
+    assert "Generated sentiment corpus" in default.dataset
 
 
 def test_attention_weights_are_per_head_distributions_over_unpadded_keys(default):
-    X, pad = default.X_test[:8], default.metadata["pad_id"]
+    X, pad = default.X_test[:8], default.explain.pad_id
     default.model.train()
-    weights = default.metadata["attention"](X)
+    weights = default.explain.attention(X)
     assert default.model.training  # the mode is restored
     default.model.eval()
     assert weights.shape == (8, 2, 2, X.shape[1], X.shape[1]) and not weights.requires_grad

@@ -80,14 +80,14 @@ def test_default_reaches_the_accuracy_target(vision):
     assert vision.history.best_epoch is not None and vision.history.recipe["weight_decay"] > 0
 
 
-def test_subject_shapes_and_metadata(vision):
+def test_subject_shapes_and_hints(vision):
     assert vision.modality == "image" and vision.name == "vision"
     assert tuple(vision.X_test.shape) == (540, 1, 8, 8)
     assert vision.class_names == [str(d) for d in range(10)] and vision.n_classes == 10
-    meta = vision.metadata
-    assert meta["input_shape"] == (1, 8, 8) and meta["channel_names"] == ["gray"]
-    assert "digits" in meta["dataset"].lower()
-    layer = meta["gradcam_layer"]
+    hints = vision.explain
+    assert hints.input_shape == (1, 8, 8) and hints.channel_names == ["gray"]
+    assert "digits" in vision.dataset.lower()
+    layer = hints.gradcam_layer
     assert any(layer is module for module in vision.model.modules())
     seen = []
     handle = layer.register_forward_hook(lambda mod, inp, out: seen.append(out.shape))
@@ -98,7 +98,7 @@ def test_subject_shapes_and_metadata(vision):
     assert len(seen) == 1 and len(seen[0]) == 4  # a convolutional feature map
     assert vision.sensitive_test is None
     # the Subject's train split is the rows the model was fitted on
-    assert len(vision.y_train) + meta["validation_rows"] == 1257
+    assert len(vision.y_train) + vision.training.validation_rows == 1257
 
 
 def test_generalization_passes_on_default_and_fails_on_overfit(vision, vision_overfit):

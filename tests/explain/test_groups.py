@@ -91,7 +91,7 @@ def test_proxies_of_a_sensitive_feature():
 def credit_sections():
     import audit
 
-    settings = {"explainability": {"n_samples": 64, "trust_samples": 8, "seed": 0}}
+    settings = {"seed": 0, "explainability": {"n_samples": 64, "trust_samples": 8}}
     out = {}
     for variant in ("default", "biased"):
         subject = audit.reference("credit", seed=0, variant=variant)
@@ -107,7 +107,7 @@ def credit_sections():
 def test_credit_global_ranking_names_original_features_only(credit_sections):
     subject, section = credit_sections["default"]
     ranked = [row[0] for row in section.table("global_importance").rows]
-    assert set(ranked) <= set(subject.metadata["feature_groups"]) and "checking_account" in ranked
+    assert set(ranked) <= set(subject.feature_groups) and "checking_account" in ranked
     assert not any("=" in name for name in ranked)
     local = section.table("local").rows[0][-1]
     assert "checking_account = " in local and "checking_account=" not in local
@@ -163,7 +163,7 @@ def test_a_users_dataframe_encoded_by_the_suite_is_explained_in_its_own_features
         model,
         (X_train, y[:300]),
         (X_test, y[300:]),
-        metadata=encoder.metadata(raw[:300], raw[300:]),
+        **encoder.subject_hints(raw[:300], raw[300:]),
     )
     settings = {
         "explainability": {"n_samples": 50, "trust_samples": 6, "methods": ["integrated_gradients"]}

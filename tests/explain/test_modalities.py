@@ -16,7 +16,7 @@ from audit.explain import _views as views
 from audit.explain._section import context, one_thread
 from audit.report import render_html
 
-SMALL = ExplainSettings(n_samples=32, trust_samples=8, seed=0)
+SMALL = ExplainSettings(n_samples=32, trust_samples=8)
 #: The domain each modality is tested on, by fixture name.
 DOMAINS = {"tabular": "credit_subject", "image": "vision", "sequence": "sequence", "text": "text"}
 GROUP_TERMS = sorted({*(w for names in NAMES.values() for w in names), *PRONOUNS.values()})
@@ -25,17 +25,17 @@ MB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def vision() -> audit.Subject:
-    return audit.reference("vision", seed=0)
+    return audit.reference("vision")
 
 
 @pytest.fixture(scope="module")
 def sequence() -> audit.Subject:
-    return audit.reference("sequence", seed=0)
+    return audit.reference("sequence")
 
 
 @pytest.fixture(scope="module")
 def text() -> audit.Subject:
-    return audit.reference("text", seed=0)
+    return audit.reference("text")
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +125,13 @@ def test_sequence_strips_and_time_table(reports, sequence):
 
 
 def test_sequence_localisation_is_well_above_chance_on_the_explained_rows(sequence):
-    settings = ExplainSettings(n_samples=64, trust_samples=8, seed=0)
+    settings = ExplainSettings(n_samples=64, trust_samples=8)
     methods = methods_for("sequence", ["integrated_gradients"])
     with one_thread():
         run = explain_subject(sequence, methods, settings)
     evidence = run.trust["integrated_gradients"]
     assert evidence["localisation_lift"] > 2.0
-    truth = np.asarray(sequence.metadata["ground_truth_test"])
+    truth = np.asarray(sequence.explain.ground_truth_test)
     attributions = run.attributions["integrated_gradients"]
     share, chance = trust.localisation(attributions, truth[run.rows])
     assert evidence["localisation"] == pytest.approx(share)
@@ -143,7 +143,7 @@ def test_sequence_localisation_is_well_above_chance_on_the_explained_rows(sequen
 
 def test_text_tokens_attention_and_highlights(reports, text):
     section, html = reports("text")
-    vocabulary = text.metadata["vocabulary"]
+    vocabulary = text.explain.vocabulary
     tokens = section.table("token_attributions")
     assert tokens.columns == ["sentence", "position", "token", "attribution", "rollout"]
     assert tokens.rows and not {"[PAD]", "[CLS]"} & {row[2] for row in tokens.rows}
@@ -172,7 +172,7 @@ def test_text_tokens_attention_and_highlights(reports, text):
 
 
 def _token_ranks(subject: audit.Subject) -> dict[str, int]:
-    settings = ExplainSettings(n_samples=256, trust_samples=8, top_k=1000, seed=0)
+    settings = ExplainSettings(n_samples=256, trust_samples=8, top_k=1000)
     section = explainability_section(subject, settings)
     rows = section.table("global_importance").rows
     return {row[0]: rank for rank, row in enumerate(rows, start=1)}

@@ -9,7 +9,7 @@ from audit.config import ExplainSettings
 from audit.explain import METHODS, ExplainContext, Explanation, MethodSpec, methods_for
 from audit.explain import _trust as trust
 
-SETTINGS = ExplainSettings(n_samples=32, trust_samples=16, seed=0)
+SETTINGS = ExplainSettings(n_samples=32, trust_samples=16)
 
 
 def _linear(weights, bias=0.0):
@@ -59,7 +59,7 @@ def test_deletion_curve_ranks_the_only_used_feature_first():
     ctx = _ctx(model, torch.zeros(4))
     attributions = METHODS["integrated_gradients"].explain(ctx, X, target).attributions
     assert (np.abs(attributions).argmax(1) == 0).all()
-    curves = trust.deletion_insertion(ctx, X, target, attributions, steps=4, seed=0)
+    curves = trust.deletion_insertion(ctx, X, target, attributions, steps=4)
     # deleting the top quarter (feature 0) already drops the probability to the baseline's 0.5
     assert curves.deletion[1] == pytest.approx(0.5, abs=1e-6)
     assert curves.deletion_gain > 0.05 and curves.insertion_gain > 0.05
@@ -177,7 +177,7 @@ def test_a_model_without_gradients_gets_kernel_shap_and_perturbation_methods():
         "feature_ablation",
         "kernel_shap",
     ]
-    settings = ExplainSettings(n_samples=12, trust_samples=6, background=20, seed=0)
+    settings = ExplainSettings(n_samples=12, trust_samples=6, background=20)
     result = audit.run(
         subject, checks=["explainability"], config={"explainability": settings.model_dump()}
     )

@@ -1,4 +1,4 @@
-"""Every reference domain trains with DP-SGD: its DP recipe, the opacus swaps, the twin, the CLI."""
+"""Every reference domain trains with DP-SGD; the privacy check trains its twin and curve."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from typer.testing import CliRunner
 import audit
 from audit.cli import app
 from audit.config import PrivacySettings, TrainingConfig
-from audit.domains._context import build_context
+from audit.domains._common import seeded_model
+from audit.domains._context import BuildRecord
 from audit.privacy._section import run as privacy_check
+from audit.privacy._twin import accepts_private
+from audit.training import fit
 
 ONE_EPOCH = TrainingConfig(epochs=1)
 DP = PrivacySettings(dp=True, epsilon=3.0, utility_curve=False)
@@ -35,7 +38,8 @@ def _module(domain: str):
 )
 def test_each_domain_trains_with_dp_and_its_private_recipe(domain, swap):
     subject = audit.reference(domain, training=ONE_EPOCH, privacy=DP)
-    record = subject.metadata["privacy"]
+    training = subject.training
+    record = training.privacy
     n = subject.X_train.shape[0]
     assert 0 < record["epsilon"] <= 3.0 and record["target_epsilon"] == 3.0
     assert record["delta"] == pytest.approx(1 / (10 * n))
@@ -44,37 +48,65 @@ def test_each_domain_trains_with_dp_and_its_private_recipe(domain, swap):
     assert (swap in swaps) if swap else swaps == ""
     # the DP recipe (batch, learning rate) with the user's override of the epochs
     expected = replace(_module(domain).PRIVATE_RECIPE, epochs=1)
-    assert subject.metadata["recipe"] == expected
+    assert training.recipe == expected
+    assert training.private_settings is DP
     assert subject.history.recipe["batch_size"] == expected.batch_size
     assert subject.history.recipe["dp_sgd"] is True
     assert record["sample_rate"] == pytest.approx(1 / -(-n // expected.batch_size))
-    twin = subject.metadata["privacy_twin"]
-    assert 0.0 <= twin["test_accuracy"] <= 1.0
-    assert twin["recipe"] == expected  # same recipe and seed, only DP-SGD differs
+    # reference() trains only the DP model; the privacy check trains the twin with this
+    assert accepts_private(training.trainer) and training.privacy_twin is None
     assert "(DP, ε=" in subject.name
     # the explainers' layers are the trained (fixed) model's own modules
     modules = list(subject.model.modules())
     for key in ("gradcam_layer", "embedding_layer"):
-        if key in subject.metadata:
-            assert any(m is subject.metadata[key] for m in modules)
+        layer = getattr(subject.explain, key)
+        if layer is not None:
+            assert any(m is layer for m in modules)
 
 
-def test_the_twin_trains_with_the_dp_recipe_and_plain_training_with_the_default():
+def test_builds_record_the_dp_recipe_under_dp_and_the_default_without():
     module = _module("credit")
-    with build_context(None, dp_recipe=True) as twin:
-        module.build(seed=0, variant="default", training=ONE_EPOCH)
-    with build_context(None) as plain:
-        module.build(seed=0, variant="default", training=ONE_EPOCH)
-    assert twin.recipe == replace(module.PRIVATE_RECIPE, epochs=1)
+    private, plain = BuildRecord(), BuildRecord()
+    module.build(seed=0, variant="default", training=ONE_EPOCH, privacy=DP, record=private)
+    module.build(seed=0, variant="default", training=ONE_EPOCH, record=plain)
+    assert private.recipe == replace(module.PRIVATE_RECIPE, epochs=1)
     assert plain.recipe == replace(module.DEFAULT_RECIPE, epochs=1)
-    assert twin.privacy is None and twin.privacy_record is None
+    assert private.privacy_record["epochs"] == 1 and plain.privacy_record is None
+    assert callable(plain.factory) and plain.seed == 0
 
 
 def test_overfit_variants_keep_their_recipe_under_dp():
     subject = audit.reference(
         "credit", variant="overfit", training=ONE_EPOCH, privacy=DP.model_copy()
     )
-    assert subject.metadata["recipe"] == replace(_module("credit").OVERFIT_RECIPE, epochs=1)
+    assert subject.training.recipe == replace(_module("credit").OVERFIT_RECIPE, epochs=1)
+
+
+def test_the_privacy_check_trains_the_twin_and_the_curve_with_the_dp_recipe_and_seed():
+    subject = audit.reference("credit", seed=1, privacy=DP)
+    config = {"privacy": {"shadow_models": 0, "utility_epsilons": [1.0, 3.0, None]}}
+    section = audit.run(subject, checks=["privacy"], config=config).section("privacy")
+    # the twin: the DP model's factory, recipe (no DP-SGD) and seed, on its training rows
+    training = subject.training
+    assert training.recipe == _module("credit").PRIVATE_RECIPE
+    model = seeded_model(training.model_factory, 1)
+    model = fit(model, (subject.X_train, subject.y_train), recipe=training.recipe, seed=1).model
+    expected = float(
+        (subject.with_model(model).predict_proba("test").argmax(1) == subject.y_test.numpy()).mean()
+    )
+    cost = {row[0]: row for row in section.table("cost_of_privacy").rows}
+    dp_accuracy = float((subject.predict_proba("test").argmax(1) == subject.y_test.numpy()).mean())
+    assert cost["test_accuracy"][1:3] == [expected, pytest.approx(dp_accuracy)]
+    assert 0.6 < expected < 0.9
+    assert cost["feature-importance rank correlation"][3] is not None
+    curve = section.table("utility_curve").rows
+    assert [row[0] for row in curve] == [1.0, 3.0, "∞ (no DP)"]
+    assert curve[1][1] == pytest.approx(dp_accuracy) and curve[2][1] == expected
+    assert 0.5 < curve[0][1] < 0.9
+    stages = dict(section.table("stages").rows)
+    assert set(stages) == {"privacy_twin", "utility_curve[epsilon=1]"}
+    assert all(seconds > 0 for seconds in stages.values())
+    assert training.privacy_twin is None  # the check leaves the subject as it was
 
 
 @pytest.mark.parametrize("domain", ["credit", "vision"])
@@ -82,15 +114,17 @@ def test_dp_at_epsilon_3_brings_the_overfit_controls_attack_to_chance(domain):
     """The same overfit control with and without DP-SGD (ε = 3), loss-threshold attack."""
     plain = audit.reference(domain, variant="overfit")
     private = audit.reference(domain, variant="overfit", privacy=DP)
-    settings = PrivacySettings(seed=0)
+    settings = PrivacySettings(utility_curve=False)
     for subject in (plain, private):
-        subject.metadata.pop("trainer", None)  # the loss attack only
+        subject.training.trainer = None  # the loss attack only
     auc_plain = privacy_check(plain, settings).metric("mia_auc[loss_threshold]").value
-    auc_dp = privacy_check(private, settings).metric("mia_auc[loss_threshold]").value
-    assert private.metadata["privacy"]["epsilon"] <= 3.0
+    section = privacy_check(private, settings)
+    auc_dp = section.metric("mia_auc[loss_threshold]").value
+    assert private.training.privacy["epsilon"] <= 3.0
     assert auc_plain > 0.6
     assert abs(auc_dp - 0.5) <= 0.1
     assert auc_dp < auc_plain - 0.1
+    assert any("make_trainer" in note for note in section.notes)  # no twin without it
 
 
 @pytest.mark.parametrize("where", ["flags", "config"])
@@ -112,11 +146,16 @@ def test_cli_dp_trains_privately_and_reports_the_record(tmp_path, where):
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # the console wraps long lines
     assert "trained credit: 2 epochs of DP-SGD (ε = " in said
-    assert "a non-private twin and the utility curve at ε = 1 in" in said
     section = audit.AuditResult.load(out / "results.json").section("privacy")
     assert 0 < section.metric("epsilon").value <= 2.0 and section.metric("delta").value == 1e-4
     tables = {t.id: t for t in section.tables}
-    assert {"dp_training", "attacks", "utility_curve"} <= set(tables)
+    assert {"dp_training", "attacks", "utility_curve", "cost_of_privacy", "stages"} <= set(tables)
+    assert [row[0] for row in tables["utility_curve"].rows] == [1.0, "∞ (no DP)"]
+    assert [row[0] for row in tables["stages"].rows] == [
+        "shadow_models",
+        "privacy_twin",
+        "utility_curve[epsilon=1]",
+    ]
     dp_rows = {row[0]: row[1] for row in tables["dp_training"].rows}
     assert dp_rows["clipping norm (C)"] == 0.5 and dp_rows["target ε"] == 2.0
     html = (out / "report.html").read_text()

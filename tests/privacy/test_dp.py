@@ -175,3 +175,19 @@ def test_make_trainer_trains_fresh_models_with_and_without_dp():
     assert all(
         torch.equal(a, b) for a, b in zip(plain.parameters(), again.parameters(), strict=True)
     )
+
+
+def test_a_trainers_private_keyword_overrides_the_settings_it_was_made_with():
+    X, y = _data(128)
+    recipe, settings = Recipe(epochs=2), PrivacySettings(noise_multiplier=1.0)
+    private, plain = make_trainer(_mlp, recipe, private=settings), make_trainer(_mlp, recipe)
+    pairs = [
+        (private(X, y, 0, private=None), plain(X, y, 0)),
+        (plain(X, y, 0, private=settings), private(X, y, 0)),
+    ]
+    for a, b in pairs:
+        assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    dp, no_dp = private(X, y, 0), plain(X, y, 0)
+    assert not all(
+        torch.equal(p, q) for p, q in zip(dp.parameters(), no_dp.parameters(), strict=True)
+    )

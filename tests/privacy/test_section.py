@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,10 +14,11 @@ from audit.config import PrivacySettings
 from audit.datasets import german_credit
 from audit.domains._common import seeded_model
 from audit.domains._credit import OVERFIT_RECIPE
+from audit.hints import TrainingRecord
 from audit.models import MLP
 from audit.privacy import fit_private, make_trainer
 from audit.report import render_html
-from audit.training import Recipe
+from audit.training import Recipe, fit
 
 ATTACK_METRICS = {
     "mia_auc",
@@ -25,6 +27,7 @@ ATTACK_METRICS = {
     "mia_tpr_at_01pct_fpr",
     "empirical_epsilon_lower_bound",
 }
+DP_RECIPE = Recipe(epochs=30, batch_size=64, lr=1e-2)
 MIA_POLICY = {
     "policy": {"thresholds": {"mia_auc": {"warn": 0.6, "fail": 0.7, "higher_is_better": False}}}
 }
@@ -34,9 +37,9 @@ MIA_POLICY = {
 def overfit() -> dict[str, object]:
     """The overfit credit model audited with both attacks (4 shadow models), timed."""
     subject = audit.reference("credit", variant="overfit")
-    if not callable(subject.metadata.get("trainer")):
+    if not callable(subject.training.trainer):
         n = subject.X_train.shape[1]
-        subject.metadata["trainer"] = make_trainer(
+        subject.training.trainer = make_trainer(
             lambda: MLP(n, 2, hidden=(256, 256), dropout=0.0), OVERFIT_RECIPE
         )
     start = time.perf_counter()
@@ -52,9 +55,8 @@ def dp_credit() -> audit.Subject:
     X = torch.tensor(data.X_train.to_numpy())
     y = torch.tensor(data.y_train.to_numpy())
     model = seeded_model(lambda: MLP(X.shape[1], 2, hidden=(32, 16), dropout=0.1), 0)
-    recipe = Recipe(epochs=30, batch_size=64, lr=1e-2)
     fitted = fit_private(
-        model, (X, y), recipe=recipe, seed=0, settings=PrivacySettings(epsilon=3.0)
+        model, (X, y), recipe=DP_RECIPE, seed=0, settings=PrivacySettings(epsilon=3.0)
     )
     return audit.Subject(
         fitted.model,
@@ -64,15 +66,15 @@ def dp_credit() -> audit.Subject:
         sensitive_test=data.sensitive_test,
         history=fitted.history,
         name="credit (DP)",
-        metadata={
-            "privacy": fitted.record,
-            "privacy_twin": {
+        training=TrainingRecord(
+            privacy=fitted.record,
+            privacy_twin={
                 "test_accuracy": 0.75,
                 "fairness": {"demographic_parity_difference[sex]": 0.12, "<b>odd</b>": 0.3},
                 "importance_spearman": 0.8,
             },
-            "utility_curve": [(1.0, 0.7), (3.0, 0.73), (8.0, 0.74), (None, 0.76)],
-        },
+            utility_curve=[(1.0, 0.7), (3.0, 0.73), (8.0, 0.74), (None, 0.76)],
+        ),
     )
 
 
@@ -102,7 +104,7 @@ def test_policy_verdict_is_stated_after_judging(overfit):
 
 
 def test_dp_model_is_near_chance_and_below_the_overfit_model(dp_credit, overfit):
-    record = dp_credit.metadata["privacy"]
+    record = dp_credit.training.privacy
     assert record["epsilon"] <= 3.0 + 0.01 and record["accountant"] == "prv"
     section = audit.run(dp_credit, checks=["privacy"]).section("privacy")
     auc = section.metric("mia_auc[loss_threshold]").value
@@ -144,3 +146,47 @@ def test_attack_can_be_switched_off_and_the_section_still_renders(dp_credit):
     assert any("switched off" in note for note in privacy.notes)
     assert "Privacy" in render_html(result)
     assert np.isfinite(privacy.metric("epsilon").value)
+
+
+def _credit_mlp() -> MLP:
+    return MLP(german_credit(seed=0).X_train.shape[1], 2, hidden=(32, 16), dropout=0.1)
+
+
+def test_any_subject_with_a_private_trainer_gets_its_twin_trained_by_the_check(dp_credit):
+    """Not a reference domain: the twin comes from the subject's own make_trainer trainer."""
+    subject = dp_credit.with_model(dp_credit.model)
+    subject.training = replace(
+        dp_credit.training,
+        privacy_twin=None,
+        utility_curve=None,
+        trainer=make_trainer(_credit_mlp, DP_RECIPE, private=PrivacySettings(epsilon=3.0)),
+    )
+    config = {"privacy": {"shadow_models": 0, "utility_epsilons": [3.0, None]}}
+    section = audit.run(subject, checks=["privacy"], config=config).section("privacy")
+    twin = fit(seeded_model(_credit_mlp, 0), (subject.X_train, subject.y_train), recipe=DP_RECIPE)
+    proba = subject.with_model(twin.model).predict_proba("test")
+    expected = float((proba.argmax(1) == subject.y_test.numpy()).mean())
+    cost = {row[0]: row for row in section.table("cost_of_privacy").rows}
+    assert cost["test_accuracy"][1] == expected and 0.6 < expected < 0.9
+    assert cost["demographic_parity_difference[sex]"][1] is not None
+    own = float((subject.predict_proba("test").argmax(1) == subject.y_test.numpy()).mean())
+    assert section.table("utility_curve").rows == [
+        [3.0, pytest.approx(own)],
+        ["∞ (no DP)", expected],
+    ]
+    assert [row[0] for row in section.table("stages").rows] == ["privacy_twin"]
+
+
+def test_a_trainer_without_private_gets_a_note_and_no_twin(dp_credit):
+    subject = dp_credit.with_model(dp_credit.model)
+    subject.training = replace(
+        dp_credit.training,
+        privacy_twin=None,
+        utility_curve=None,
+        trainer=lambda X, y, seed: _credit_mlp(),
+    )
+    config = {"privacy": {"shadow_models": 0}}
+    section = audit.run(subject, checks=["privacy"], config=config).section("privacy")
+    tables = {t.id for t in section.tables}
+    assert "cost_of_privacy" not in tables and "utility_curve" not in tables
+    assert any("needs a trainer made by audit.privacy.make_trainer" in n for n in section.notes)

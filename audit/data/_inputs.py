@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from audit.config import DataSettings
 from audit.errors import bad_input
+from audit.settings import DataSettings
 
 __all__ = ["SplitData", "grouped", "n_classes", "validated"]
 
@@ -59,7 +59,7 @@ def validated(splits: object) -> dict[str, SplitData]:
             raise bad_input("splits", "split names that are str", repr(name))
         arg = f"splits[{name!r}]"
         if not isinstance(split, SplitData):
-            raise bad_input(arg, "an audit.checks._data.SplitData", split)
+            raise bad_input(arg, "an audit.data.SplitData", split)
         features, labels, sensitive = _validated_split(arg, split)
         if out:
             ref_name, ref = next(iter(out.items()))

@@ -1,0 +1,260 @@
+"""The check registry: one :class:`Check` object per audit area, looked up by name.
+
+Everything that lists checks is built from here: the config's ``checks`` choices and
+its one block of settings per check, the policy's default thresholds, the CLI help
+and the compliance mapping's lookup. This module imports nothing heavy, so that the
+registry can be read without loading torch, captum or fairlearn.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from audit.errors import bad_input
+from audit.results import Section, Threshold
+from audit.settings import NoSettings
+
+if TYPE_CHECKING:
+    from audit.subject import Subject
+
+__all__ = [
+    "RESERVED_NAMES",
+    "Check",
+    "RunContext",
+    "check_names",
+    "get_check",
+    "list_checks",
+    "register_check",
+    "unregister_check",
+]
+
+#: Top-level config keys that a check may not take as its name.
+RESERVED_NAMES = frozenset(
+    {"seed", "domain", "subject", "checks", "training", "policy", "model_card"}
+)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What one audit run hands each check besides the subject and its settings.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed: the config's ``seed`` when set, else the subject's (the seed a
+        reference domain was trained with), else 0.
+    seed_sequence : numpy.random.SeedSequence
+        This check's own child of ``SeedSequence(seed)``, keyed by the check's name
+        (``spawn_key`` = CRC-32 of the name), so that a check draws the same numbers
+        whichever other checks run with it; :meth:`rng` draws from it.
+    subject_seed : int or None
+        The seed the subject was built with, when known.
+
+    Examples
+    --------
+    >>> ctx = RunContext.for_checks(3, ["a", "b"])["b"]
+    >>> ctx.seed, ctx.seed_sequence.spawn_key
+    (3, (1908338681,))
+    """
+
+    seed: int
+    seed_sequence: np.random.SeedSequence
+    subject_seed: int | None = None
+
+    def rng(self) -> np.random.Generator:
+        """A generator on this check's own stream (the same numbers for the same seed)."""
+        return np.random.default_rng(self.seed_sequence)
+
+    @classmethod
+    def for_checks(
+        cls, seed: int, names: list[str], *, subject_seed: int | None = None
+    ) -> dict[str, RunContext]:
+        """One context per check: the run's seed and a child seed sequence each."""
+        return {
+            name: cls(
+                seed=seed,
+                seed_sequence=np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)),
+                subject_seed=subject_seed,
+            )
+            for name in names
+        }
+
+
+RunFunction = Callable[["Subject", Any, RunContext], Section]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One audit area: how it runs, how it is configured, judged and cited.
+
+    Parameters
+    ----------
+    name : str
+        The registry key, the config block's name and the section's id
+        (lower case, a Python identifier; not a top-level config key).
+    title : str
+        The section's title in the report.
+    run : callable
+        ``run(subject, settings, context) -> Section``. Returns data; never prints
+        or renders.
+    settings : pydantic model class
+        The settings of the check; the config's block ``name:`` is validated with it.
+    conclude : callable, optional
+        ``conclude(section)``, called once the policy has judged the section's
+        metrics, to state a verdict built from them.
+    thresholds : mapping of str to Threshold
+        The check's default policy thresholds, by metric name.
+    evidence : tuple of str
+        The compliance provisions the section bears on, as ``"framework provision"``
+        (e.g. ``"EU AI Act Art. 10"``); see ``audit/compliance/mapping.yaml``.
+    summary : str
+        One line for the CLI help.
+
+    Examples
+    --------
+    >>> from audit.results import Metric, Section
+    >>> def rows(subject, settings, context):
+    ...     return Section(id="rows", title="Rows",
+    ...                    metrics=[Metric("n_test", float(len(subject.y_test)))])
+    >>> check = Check(name="rows", title="Rows", run=rows,
+    ...               thresholds={"n_test": Threshold(warn=100, fail=10)})
+    >>> check.settings.__name__
+    'NoSettings'
+    """
+
+    name: str
+    title: str
+    run: RunFunction
+    settings: type[BaseModel] = NoSettings
+    conclude: Callable[[Section], None] | None = None
+    thresholds: Mapping[str, Threshold] = field(default_factory=dict)
+    evidence: tuple[str, ...] = ()
+    summary: str = ""
+
+    def __post_init__(self) -> None:
+        name = self.name
+        if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
+            raise bad_input("check.name", "a lower-case Python identifier", repr(name))
+        if keyword.iskeyword(name) or name in RESERVED_NAMES:
+            raise bad_input("check.name", f"a name other than {sorted(RESERVED_NAMES)}", name)
+        if not isinstance(self.title, str) or not self.title:
+            raise bad_input("check.title", "a non-empty str", self.title)
+        if not callable(self.run):
+            raise bad_input("check.run", "a callable run(subject, settings, context)", self.run)
+        if not (isinstance(self.settings, type) and issubclass(self.settings, BaseModel)):
+            raise bad_input("check.settings", "a pydantic BaseModel class", self.settings)
+        if self.conclude is not None and not callable(self.conclude):
+            raise bad_input("check.conclude", "a callable conclude(section) or None", self.conclude)
+        if not isinstance(self.thresholds, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, Threshold) for k, v in self.thresholds.items()
+        ):
+            raise bad_input("check.thresholds", "a mapping of metric name to Threshold", None)
+        if isinstance(self.evidence, str) or not all(isinstance(e, str) for e in self.evidence):
+            raise bad_input("check.evidence", "a tuple of provision names", self.evidence)
+        object.__setattr__(self, "thresholds", dict(self.thresholds))
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+
+    def default_settings(self) -> BaseModel:
+        """The check's settings with every default."""
+        return self.settings()
+
+
+_REGISTRY: dict[str, Check] = {}
+_VERSION = [0]  # bumped on every change, so that the config model is rebuilt
+
+
+def register_check(check: Check, *, replace: bool = False) -> Check:
+    """Add ``check`` to the registry; it then runs, is configured and judged by name.
+
+    Parameters
+    ----------
+    check : Check
+    replace : bool
+        Replace a check registered under the same name (default: an error).
+
+    Returns
+    -------
+    Check
+        ``check``, so that the call can be used as an expression.
+
+    Raises
+    ------
+    AuditInputError
+        When ``check`` is not a Check, its name is taken, or one of its threshold
+        names is already another check's.
+
+    Examples
+    --------
+    >>> import audit
+    >>> from audit.results import Metric, Section
+    >>> def one(subject, settings, context):
+    ...     return Section(id="one", title="One", metrics=[Metric("one_metric", 1.0)])
+    >>> _ = audit.register_check(audit.Check(name="one", title="One", run=one))
+    >>> "one" in check_names()
+    True
+    >>> unregister_check("one")
+    """
+    if not isinstance(check, Check):
+        raise bad_input("check", "an audit.Check", check)
+    if check.name in _REGISTRY and not replace:
+        raise bad_input(
+            "check", f"a name not registered yet (or replace=True); {check.name!r} is taken", None
+        )
+    for other in _REGISTRY.values():
+        if other.name == check.name:
+            continue
+        shared = sorted(set(other.thresholds) & set(check.thresholds))
+        if shared:
+            raise bad_input(
+                "check.thresholds",
+                f"metric names of its own; {shared} belong to check {other.name!r}",
+                None,
+            )
+    _REGISTRY[check.name] = check
+    _VERSION[0] += 1
+    return check
+
+
+def unregister_check(name: str) -> None:
+    """Remove the check ``name`` (for tests and plug-ins that clean up after themselves)."""
+    get_check(name)
+    del _REGISTRY[name]
+    _VERSION[0] += 1
+
+
+def list_checks() -> list[Check]:
+    """The registered checks, in the order they run (registration order)."""
+    return list(_REGISTRY.values())
+
+
+def check_names() -> list[str]:
+    """The names of the registered checks, in the order they run."""
+    return list(_REGISTRY)
+
+
+def registry_version() -> int:
+    """A number that changes whenever a check is registered or removed."""
+    return _VERSION[0]
+
+
+def get_check(name: str) -> Check:
+    """Return the check ``name`` or raise a named error listing the known ones.
+
+    Examples
+    --------
+    >>> get_check("fairness").title
+    'Fairness'
+    """
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise bad_input("checks", f"names from {list(_REGISTRY)}{hint}", repr(name))
+    return _REGISTRY[name]

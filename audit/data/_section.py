@@ -1,0 +1,372 @@
+"""Data: group representation, base rates, label balance, missing values, duplicates, shift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit.data._inputs import SplitData, grouped, validated
+from audit.data._inputs import n_classes as count_classes
+from audit.data._shift import (
+    Shares,
+    column_shift,
+    crosstab,
+    duplicate_count,
+    factorize,
+    row_hashes,
+    shares,
+)
+from audit.errors import bad_input
+from audit.results import Figure, Metric, Section, Table
+from audit.settings import DataSettings
+from audit.subject import Subject
+
+__all__ = ["SplitData", "data_section", "subject_data_section"]
+
+SECTION_ID = "data"
+TITLE = "Data"
+
+_DESCRIPTIONS = {
+    "min_group_share": "smallest group's share of all rows",
+    "representation_gap": "largest gap between a group's share in a split and in all rows",
+    "base_rate_ratio": "smallest over largest group share of label 1 (all rows)",
+    "minority_class_share": "smallest class's share of all rows",
+    "max_missing_share": "largest share of missing values in a column (all rows)",
+    "duplicate_share": "share of rows repeating an earlier row of their split (features and label)",
+    "train_test_overlap": "share of test rows whose features equal a train row's",
+    "max_abs_smd": "largest |standardised mean difference| of a numeric feature, test vs train",
+    "max_psi": "largest population stability index of a feature, test vs train",
+}
+
+
+@dataclass
+class _Rows:
+    """All rows of all splits, in order: the split of each row and its label."""
+
+    names: list[str]
+    sizes: np.ndarray
+    split_of_row: np.ndarray
+    labels: np.ndarray
+
+    def shares(self, codes: np.ndarray, n_levels: int) -> Shares:
+        return shares(self.split_of_row, codes, (len(self.names), n_levels))
+
+    def hits(self, codes: np.ndarray, n_levels: int, outcome: np.ndarray) -> np.ndarray:
+        return crosstab(self.split_of_row, codes, (len(self.names), n_levels), outcome)
+
+    def columns(self, *head: str) -> list[str]:
+        """``head`` and, with several splits, ``{head[-1]}_{split}`` for each split."""
+        several = len(self.names) > 1
+        return [*head, *([f"{head[-1]}_{name}" for name in self.names] if several else [])]
+
+    def row(self, head: list, value: float, by_split: np.ndarray) -> list:
+        return [*head, value, *(by_split.tolist() if len(self.names) > 1 else [])]
+
+
+def data_section(
+    splits: dict[str, SplitData],
+    *,
+    class_names: list[str] | None = None,
+    settings: DataSettings | None = None,
+) -> Section:
+    """Audit the data of one or more splits; no model is needed.
+
+    Parameters
+    ----------
+    splits : dict of str to SplitData
+        One split (e.g. ``{"all": ...}``) or several; ``"train"`` and ``"test"``
+        together add the train/test overlap and shift.
+    class_names : list of str, optional
+        Names of the classes, for the label balance table.
+    settings : DataSettings, optional
+
+    Returns
+    -------
+    Section
+        Metrics ``min_group_share[feature]``, ``representation_gap[feature]`` (two or
+        more splits), ``base_rate_ratio[feature]`` (binary labels),
+        ``minority_class_share``, ``max_missing_share``, ``duplicate_share`` and, with
+        train and test, ``train_test_overlap``, ``max_abs_smd`` and ``max_psi``; tables
+        ``representation``, ``base_rates``, ``label_balance``, ``missing``,
+        ``duplicates`` and ``shift``. Verdicts are left to the policy.
+
+    Raises
+    ------
+    AuditInputError
+        When ``splits`` is empty or a split is malformed; the message names it.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> split = SplitData(pd.DataFrame({"x": [1, 2, 2]}), np.array([0, 1, 1]),
+    ...                   pd.DataFrame({"sex": ["f", "m", "m"]}))
+    >>> round(data_section({"all": split}).metric("min_group_share[sex]").value, 3)
+    0.333
+    """
+    if settings is not None and not isinstance(settings, DataSettings):
+        raise bad_input("settings", "an audit.config.DataSettings or None", settings)
+    settings = settings or DataSettings()
+    splits = validated(splits)
+    raw = splits  # missing values are counted before sensitive features are grouped
+    splits, binned = grouped(splits, settings)
+    n_classes = count_classes(splits, class_names)
+    sizes = np.array([len(s.labels) for s in splits.values()])
+    rows = _Rows(
+        names=list(splits),
+        sizes=sizes,
+        split_of_row=np.repeat(np.arange(len(splits)), sizes),
+        labels=np.concatenate([s.labels for s in splits.values()]),
+    )
+    section = Section(id=SECTION_ID, title=TITLE)
+    for feature in binned:
+        section.notes.append(
+            f"Sensitive feature {feature} is numeric with many values: cut into "
+            f"{settings.sensitive_bins} quantile bins over all rows."
+        )
+    first = next(iter(splits.values()))
+    if first.sensitive is not None and first.sensitive.shape[1] > 0:
+        _groups(section, splits, rows, n_classes)
+    else:
+        section.notes.append(
+            "No sensitive features: representation and base rates were not measured."
+        )
+    _label_balance(section, rows, n_classes, class_names)
+    _missing(section, raw)
+    paired = "train" in splits and "test" in splits
+    if first.features.shape[1] == 0:
+        section.notes.append("No feature columns: duplicates and shift were not measured.")
+    else:
+        _duplicates(section, splits)
+        if paired:
+            _shift(section, splits["train"].features, splits["test"].features, settings)
+    if not paired:
+        section.notes.append(
+            "Train/test overlap and shift need a 'train' and a 'test' split: not measured."
+        )
+    section.summary = _summary(section, rows)
+    return section
+
+
+def subject_data_section(subject: Subject, settings: DataSettings | None = None) -> Section:
+    """Audit the train and test data of ``subject``.
+
+    Features are ``subject.raw_train`` / ``subject.raw_test`` when both are
+    DataFrames (the original, unencoded columns), else the model inputs flattened.
+
+    Examples
+    --------
+    >>> from audit import reference
+    >>> from audit.config import TrainingConfig
+    >>> section = subject_data_section(reference("credit", training=TrainingConfig(epochs=1)))
+    >>> section.metric("min_group_share[sex]").value > 0.2
+    True
+    """
+    raw = {"train": subject.raw_train, "test": subject.raw_test}
+    use_raw = all(isinstance(frame, pd.DataFrame) for frame in raw.values())
+    splits = {}
+    for split in ("train", "test"):
+        X, y = subject.split(split)
+        if use_raw:
+            features = raw[split]
+            if len(features) != X.shape[0]:
+                expected = f"a DataFrame with one row per row of X_{split} ({X.shape[0]})"
+                raise bad_input(f"raw_{split}", expected, f"{len(features)} rows")
+        else:
+            flat = X.reshape(X.shape[0], -1).numpy()
+            columns = list(subject.feature_names)
+            if len(columns) != flat.shape[1]:
+                columns = [f"x{i}" for i in range(flat.shape[1])]
+            features = pd.DataFrame(flat, columns=columns)
+        splits[split] = SplitData(features, y.numpy(), getattr(subject, f"sensitive_{split}"))
+    return data_section(splits, class_names=list(subject.class_names), settings=settings)
+
+
+def _add(section: Section, name: str, value: float, scope: str | None = None) -> None:
+    section.metrics.append(Metric(name, value, scope=scope, description=_DESCRIPTIONS[name]))
+
+
+def _groups(section: Section, splits: dict[str, SplitData], rows: _Rows, n_classes: int) -> None:
+    """Representation and base rates per sensitive feature, with one figure per feature."""
+    binary = n_classes == 2
+    positive = (rows.labels == 1).astype(np.float64)
+    representation, base_rates = [], []
+    for feature in next(iter(splits.values())).sensitive.columns:
+        codes, groups = factorize(pd.concat([s.sensitive[feature] for s in splits.values()]))
+        scope = str(feature)
+        counts = rows.shares(codes, len(groups))
+        _add(section, "min_group_share", counts.share.min(), scope)
+        if len(rows.names) > 1:
+            _add(section, "representation_gap", counts.gap, scope)
+        for i, group in enumerate(groups):
+            head = [scope, group, int(counts.total[i])]
+            representation.append(rows.row(head, counts.share[i], counts.split_share[:, i]))
+        section.figures.append(_share_figure(scope, groups, counts, rows.names))
+        if binary:
+            rate, split_rate = counts.rates(rows.hits(codes, len(groups), positive))
+            ratio = rate.min() / rate.max() if rate.max() > 0 else 1.0
+            _add(section, "base_rate_ratio", ratio, scope)
+            for i, group in enumerate(groups):
+                head = [scope, group, int(counts.total[i])]
+                base_rates.append(rows.row(head, rate[i], split_rate[:, i]))
+    head = ("sensitive_feature", "group", "count")
+    section.tables.append(
+        Table(
+            id="representation",
+            title="Group representation",
+            columns=rows.columns(*head, "share"),
+            rows=representation,
+            caption="share: of all rows (all splits together); share_<split>: of that split.",
+        )
+    )
+    if binary:
+        section.tables.append(
+            Table(
+                id="base_rates",
+                title="Base rate by group",
+                columns=rows.columns(*head, "base_rate"),
+                rows=base_rates,
+                caption="Base rate: the share of rows with label 1.",
+            )
+        )
+    else:
+        section.notes.append(
+            f"Base rates need binary labels; there are {n_classes} classes, so "
+            "base_rate_ratio was not measured."
+        )
+
+
+def _share_figure(feature: str, groups: list[str], counts: Shares, names: list[str]) -> Figure:
+    series = {"all rows": [float(v) for v in counts.share]}
+    if len(names) > 1:
+        series.update({name: counts.split_share[k].tolist() for k, name in enumerate(names)})
+    alt = f"Bar chart of group shares by {feature}. " + "; ".join(
+        f"{group}: " + ", ".join(f"{name} {values[i]:.3f}" for name, values in series.items())
+        for i, group in enumerate(groups)
+    )
+    return Figure(
+        id=f"group_shares_{feature}",
+        title=f"Group shares by {feature}",
+        alt=alt,
+        kind="bars",
+        data={"categories": list(groups), "series": series},
+        caption="The same numbers are in the table 'Group representation'.",
+    )
+
+
+def _label_balance(
+    section: Section, rows: _Rows, n_classes: int, class_names: list[str] | None
+) -> None:
+    counts = rows.shares(rows.labels, n_classes)
+    names = class_names or [f"class {c}" for c in range(n_classes)]
+    _add(section, "minority_class_share", counts.share.min())
+    section.tables.append(
+        Table(
+            id="label_balance",
+            title="Label balance",
+            columns=rows.columns("label", "class", "count", "share"),
+            rows=[
+                rows.row([c, name, int(counts.total[c])], counts.share[c], counts.split_share[:, c])
+                for c, name in enumerate(names)
+            ],
+        )
+    )
+
+
+def _missing(section: Section, splits: dict[str, SplitData]) -> None:
+    n = sum(len(s.labels) for s in splits.values())
+    rows = []
+    for attribute, source in (("features", "feature"), ("sensitive", "sensitive")):
+        frames = [getattr(s, attribute) for s in splits.values()]
+        if frames[0] is not None:
+            counts = sum(frame.isna().sum() for frame in frames)
+            rows += [[str(c), source, int(k), int(k) / n] for c, k in counts.items()]
+    _add(section, "max_missing_share", max((row[3] for row in rows), default=0.0))
+    rows = [row for row in rows if row[2] > 0]
+    if not rows:
+        section.notes.append("No missing values.")
+    section.tables.append(
+        Table(
+            id="missing",
+            title="Missing values",
+            columns=["column", "source", "missing", "share"],
+            rows=rows,
+            caption="Columns with missing values (NaN or None), over all rows.",
+        )
+    )
+
+
+def _duplicates(section: Section, splits: dict[str, SplitData]) -> None:
+    hashes = row_hashes({name: s.features for name, s in splits.items()})
+    overlap = "train" in splits and "test" in splits
+    rows, total_dups, total_rows = [], 0, 0
+    for name, split in splits.items():
+        dups = duplicate_count(hashes[name], split.labels)
+        n = len(split.labels)
+        total_dups, total_rows = total_dups + dups, total_rows + n
+        rows.append([name, n, dups, dups / n] + ([None, None] if overlap else []))
+    share = total_dups / total_rows
+    _add(section, "duplicate_share", share)
+    if len(splits) > 1:
+        rows.append(["all splits", total_rows, total_dups, share, *rows[0][4:]])
+    if overlap:
+        in_train = int(pd.Series(hashes["test"]).isin(hashes["train"]).sum())
+        test_row = rows[list(splits).index("test")]
+        test_row[4:] = [in_train, in_train / test_row[1]]
+        _add(section, "train_test_overlap", test_row[5])
+    section.tables.append(
+        Table(
+            id="duplicates",
+            title="Duplicated rows",
+            columns=["split", "rows", "duplicates", "duplicate_share"]
+            + (["in_train", "in_train_share"] if overlap else []),
+            rows=rows,
+            caption="Duplicates repeat an earlier row of the same split (features and label); "
+            "in_train counts test rows whose features equal a train row's.",
+        )
+    )
+
+
+def _shift(
+    section: Section, train: pd.DataFrame, test: pd.DataFrame, settings: DataSettings
+) -> None:
+    options = {"max_categories": settings.max_categories, "psi_bins": settings.psi_bins}
+    shifts = [column_shift(str(c), train[c], test[c], **options) for c in train.columns]
+    shifts.sort(key=lambda s: -s.psi)
+    smds = [abs(s.smd) for s in shifts if s.smd is not None]
+    if smds:
+        _add(section, "max_abs_smd", max(smds))
+    _add(section, "max_psi", shifts[0].psi)
+    section.tables.append(
+        Table(
+            id="shift",
+            title="Train/test shift by feature",
+            columns=["feature", "kind", "smd", "psi"],
+            rows=[[s.feature, s.kind, s.smd, s.psi] for s in shifts],
+            caption=f"numeric: more than {settings.max_categories} distinct values, PSI over "
+            f"{settings.psi_bins} quantile bins of train; categorical: PSI over levels. "
+            "SMD: (mean test - mean train) / pooled standard deviation.",
+        )
+    )
+
+
+def _summary(section: Section, rows: _Rows) -> str:
+    values = {m.key: m.value for m in section.metrics}
+    text = f"{int(rows.sizes.sum()):,} rows"
+    if len(rows.names) > 1:
+        counts = zip(rows.names, rows.sizes, strict=True)
+        text += " (" + ", ".join(f"{name} {int(n):,}" for name, n in counts) + ")"
+    findings = []
+    group_shares = [m for m in section.metrics if m.name == "min_group_share"]
+    if group_shares:
+        low = min(group_shares, key=lambda m: m.value)
+        findings.append(f"smallest group share {low.value:.3f} ({low.scope})")
+    findings.append(f"minority class share {values['minority_class_share']:.3f}")
+    findings.append(f"largest missing share {values['max_missing_share']:.3f}")
+    if "duplicate_share" in values:
+        findings.append(f"duplicate share {values['duplicate_share']:.3f}")
+    if "max_psi" in values:
+        top = section.table("shift").rows[0][0]
+        findings.append(f"largest PSI {values['max_psi']:.3f} ({top})")
+    return f"{text}: " + ", ".join(findings) + "."

@@ -1,0 +1,160 @@
+"""Settings models of the audit areas and of training, validated with pydantic.
+
+Each check names its settings model in its :class:`~audit.checks.Check`; the
+configuration (:class:`~audit.config.AuditConfig`) gets one block per registered
+check. Seeds are not settings: every check draws from the run's seed
+(:class:`~audit.checks.RunContext`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "REFERENCE_RATES",
+    "ComputeSettings",
+    "DataSettings",
+    "ExplainSettings",
+    "FairnessSettings",
+    "NoSettings",
+    "PerformanceSettings",
+    "PrivacySettings",
+    "Strict",
+    "TrainingConfig",
+]
+
+
+#: Rates compared with the reference group against the four-fifths band (as dalex does).
+REFERENCE_RATES = (
+    "selection_rate",
+    "accuracy",
+    "precision",
+    "true_positive_rate",
+    "false_positive_rate",
+)
+
+
+class Strict(BaseModel):
+    """A frozen pydantic model that refuses unknown keys (the base of every settings model)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoSettings(Strict):
+    """The settings of a check that takes none."""
+
+
+class TrainingConfig(Strict):
+    """Overrides of a reference domain's training recipe (``None``: the domain's default)."""
+
+    epochs: int | None = Field(default=None, ge=1)
+    batch_size: int | None = Field(default=None, ge=1)
+    lr: float | None = Field(default=None, gt=0)
+    weight_decay: float | None = Field(default=None, ge=0)
+    patience: int | None = Field(default=None, ge=1)
+
+
+class PerformanceSettings(Strict):
+    """Settings of the performance and generalization check."""
+
+    calibration_bins: int = Field(default=10, ge=2, le=100)
+    batch_size: int = Field(default=4096, ge=1)
+
+
+class FairnessSettings(Strict):
+    """Settings of the fairness check.
+
+    ``max_categories``: a numeric sensitive column with more distinct values is cut
+    into ``bins`` quantile bins. ``reference_groups`` maps a sensitive feature to its
+    reference group (default: the largest group).
+    """
+
+    min_group_size: int = Field(default=30, ge=1)
+    on_degenerate_group: Literal["error", "warn"] = "error"
+    bins: int = Field(default=4, ge=2, le=20)
+    max_categories: int = Field(default=10, ge=2)
+    reference_groups: dict[str, str] = Field(default_factory=dict)
+    intersection: bool = True
+    n_bootstrap: int = Field(default=1000, ge=0, le=100_000)
+    ci_level: float = Field(default=0.95, gt=0, lt=1)
+    mitigation: bool = True
+    mitigation_max_rows: int = Field(default=100_000, ge=100)
+
+
+class DataSettings(Strict):
+    """Settings of the data check.
+
+    ``max_categories``: a column with at most this many distinct values is treated
+    as categorical (shares per level) in the shift test; others get ``psi_bins``
+    quantile bins. A numeric sensitive feature with more than
+    ``sensitive_max_categories`` values is cut into ``sensitive_bins`` quantile bins.
+    """
+
+    max_categories: int = Field(default=20, ge=2)
+    psi_bins: int = Field(default=10, ge=2, le=100)
+    sensitive_bins: int = Field(default=4, ge=2, le=20)
+    sensitive_max_categories: int = Field(default=10, ge=2)
+
+
+class ComputeSettings(Strict):
+    """Settings of the compute check: the assumptions of the energy estimate.
+
+    Energy = training time x ``power_watts`` x ``pue``; emissions = energy x
+    ``grid_gco2_per_kwh``. The defaults describe a small CPU server; set your own.
+    """
+
+    power_watts: float = Field(default=65.0, gt=0, description="average power draw while training")
+    pue: float = Field(default=1.0, ge=1.0, description="data-centre power usage effectiveness")
+    grid_gco2_per_kwh: float = Field(default=400.0, ge=0, description="grid carbon intensity")
+    inference_batch: int = Field(default=256, ge=1)
+    inference_repeats: int = Field(default=5, ge=1)
+
+
+class ExplainSettings(Strict):
+    """Settings of the explainability check.
+
+    ``methods`` picks attribution methods by registry name (default: every method
+    for the subject's modality). Attributions are computed for ``n_samples`` test
+    rows in batches of ``batch_size``; the trust tests run on ``trust_samples`` of them.
+    """
+
+    methods: list[str] | None = None
+    n_samples: int = Field(default=256, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    trust_samples: int = Field(default=32, ge=2)
+    ig_steps: int = Field(default=50, ge=2)
+    ig_max_steps: int = Field(default=400, ge=2)
+    ig_tolerance: float = Field(default=0.01, gt=0, description="relative completeness gap")
+    background: int = Field(default=64, ge=1, description="background rows for GradientShap")
+    shap_background: int = Field(default=16, ge=1, description="background rows for SHAP")
+    curve_steps: int = Field(default=10, ge=2, description="points of deletion/insertion curves")
+    top_k: int = Field(default=10, ge=1)
+    sensitive_top_k: int = Field(
+        default=5, ge=1, description="flag sensitive features ranked this high"
+    )
+    proxy_threshold: float = Field(
+        default=0.3, gt=0, le=1, description="association (Cramér's V / η) that makes a proxy"
+    )
+
+
+class PrivacySettings(Strict):
+    """DP-SGD training (opacus) and the membership-inference audit.
+
+    ``dp`` trains reference domains with DP-SGD: to a target ``epsilon``
+    (``make_private_with_epsilon``), or with a fixed ``noise_multiplier`` when that is
+    set. ``delta`` defaults to 1 / (10 N) for N training rows.
+    """
+
+    dp: bool = False
+    epsilon: float = Field(default=3.0, gt=0)
+    noise_multiplier: float | None = Field(default=None, gt=0)
+    delta: float | None = Field(default=None, gt=0, lt=1)
+    max_grad_norm: float = Field(default=1.0, gt=0)
+    accountant: Literal["rdp", "prv", "gdp"] = "prv"
+    grad_sample_mode: Literal["hooks", "ew", "functorch", "ghost"] | None = None
+    attack: bool = True
+    shadow_models: int = Field(default=4, ge=0, le=64)
+    utility_epsilons: list[float | None] = Field(default_factory=lambda: [1.0, 3.0, 8.0, None])
+    utility_curve: bool = True
