@@ -147,7 +147,8 @@ def _format_errors(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         path = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        parts.append(f"{path}: {item['msg']} (got {item.get('input')!r})")
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{path}: {message} (got {item.get('input')!r})")
     return "; ".join(parts)
 
 

@@ -94,6 +94,7 @@ def build_manifest(subject: Any, config: Any, *, data_hash: str | None = None) -
         }
     return {
         **_environment(config),
+        "subject_seed": getattr(subject, "seed", None),
         "model_sha256": state_sha256(subject.model),
         "data_sha256": data_sha256(
             subject.X_train, subject.y_train, subject.X_test, subject.y_test

@@ -19,7 +19,7 @@ from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
 from audit.manifest import build_manifest
 from audit.results import AuditResult, Metric, Section
-from audit.runner import assemble, policy_for, run_stages, settings_for
+from audit.runner import assemble, policy_for, run_seed, run_stages, settings_for
 
 __all__ = ["audit_predictions", "read_predictions"]
 
@@ -105,6 +105,8 @@ def audit_predictions(
     from audit.data._section import SplitData, data_section
     from audit.fairness import fairness_section
 
+    seed = run_seed(settings)
+    settings = settings.model_copy(update={"seed": seed})
     used = {c for c in (y_true, y_pred, y_score) if c is not None}
     features = df.drop(columns=sorted(used)).reset_index(drop=True)
     builders = {
@@ -123,6 +125,7 @@ def audit_predictions(
             scores=scores,
             positive_name=str(positive_label if positive_label is not None else 1),
             settings=settings_for(settings, "fairness"),
+            seed=seed,
         ),
     }
     checks = settings.checks or list(builders)

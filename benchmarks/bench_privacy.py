@@ -103,7 +103,7 @@ def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
     """Non-private vs DP-SGD training of each domain's model with its DP recipe."""
     import audit
     from audit.config import TrainingConfig
-    from audit.domains._context import build_context
+    from audit.domains._context import BuildRecord
     from audit.privacy import _accounting, fit_private
 
     out = {}
@@ -131,16 +131,20 @@ def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
             )
         module = _domain_module(name)
         for _ in range(runs):
-            with build_context(None):
-                start = time.process_time()
-                module.build(seed=0, variant="default", training=TrainingConfig())
-                times.setdefault("stage_plain", []).append(time.process_time() - start)
+            start = time.process_time()
+            module.build(seed=0, variant="default", training=TrainingConfig(), record=BuildRecord())
+            times.setdefault("stage_plain", []).append(time.process_time() - start)
             _accounting._search.cache_clear()
             _accounting._epsilon.cache_clear()
-            with build_context(PrivacySettings(dp=True, epsilon=3.0)):
-                start = time.process_time()
-                module.build(seed=0, variant="default", training=TrainingConfig())
-                times.setdefault("stage_dp", []).append(time.process_time() - start)
+            start = time.process_time()
+            module.build(
+                seed=0,
+                variant="default",
+                training=TrainingConfig(),
+                privacy=PrivacySettings(dp=True, epsilon=3.0),
+                record=BuildRecord(),
+            )
+            times.setdefault("stage_dp", []).append(time.process_time() - start)
         med = {k: round(statistics.median(v), 3) for k, v in times.items()}
         out[name] = {
             **med,

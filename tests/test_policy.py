@@ -92,7 +92,7 @@ def test_config_yaml_overrides_thresholds(tmp_path):
         ),
         (
             "checks: [performance, magic]\n",
-            "config: checks.1: Input should be 'data', 'performance', 'explainability', 'fairness', 'privacy' or 'compute'",
+            "config: checks: unknown check(s) ['magic']; registered: ['data', 'performance'",
         ),
         ("- a\n- b\n", "config: expected a mapping of keys to values, got list."),
         ("seed: [unclosed\n", "is not valid YAML"),

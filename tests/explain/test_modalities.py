@@ -25,17 +25,17 @@ MB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def vision() -> audit.Subject:
-    return audit.reference("vision")
+    return audit.reference("vision", seed=0)
 
 
 @pytest.fixture(scope="module")
 def sequence() -> audit.Subject:
-    return audit.reference("sequence")
+    return audit.reference("sequence", seed=0)
 
 
 @pytest.fixture(scope="module")
 def text() -> audit.Subject:
-    return audit.reference("text")
+    return audit.reference("text", seed=0)
 
 
 @pytest.fixture(scope="module")

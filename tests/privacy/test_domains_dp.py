@@ -85,7 +85,8 @@ def test_overfit_variants_keep_their_recipe_under_dp():
 def test_the_privacy_check_trains_the_twin_and_the_curve_with_the_dp_recipe_and_seed():
     subject = audit.reference("credit", seed=1, privacy=DP)
     config = {"privacy": {"shadow_models": 0, "utility_epsilons": [1.0, 3.0, None]}}
-    section = audit.run(subject, checks=["privacy"], config=config).section("privacy")
+    result = audit.run(subject, checks=["privacy"], config=config)
+    section = result.section("privacy")
     # the twin: the DP model's factory, recipe (no DP-SGD) and seed, on its training rows
     training = subject.training
     assert training.recipe == _module("credit").PRIVATE_RECIPE
@@ -103,9 +104,14 @@ def test_the_privacy_check_trains_the_twin_and_the_curve_with_the_dp_recipe_and_
     assert [row[0] for row in curve] == [1.0, 3.0, "∞ (no DP)"]
     assert curve[1][1] == pytest.approx(dp_accuracy) and curve[2][1] == expected
     assert 0.5 < curve[0][1] < 0.9
-    stages = dict(section.table("stages").rows)
-    assert set(stages) == {"privacy_twin", "utility_curve[epsilon=1]"}
-    assert all(seconds > 0 for seconds in stages.values())
+    # timed stages of the check, in the manifest (the section holds no time)
+    assert "stages" not in {t.id for t in section.tables}
+    stages = result.manifest["runtime"]["stages"]
+    assert [k for k in stages if k.startswith("privacy.")] == [
+        "privacy.privacy_twin",
+        "privacy.utility_curve[epsilon=1]",
+    ]
+    assert all(stages[k]["seconds"] > 0 for k in stages if k.startswith("privacy."))
     assert training.privacy_twin is None  # the check leaves the subject as it was
 
 
@@ -146,15 +152,16 @@ def test_cli_dp_trains_privately_and_reports_the_record(tmp_path, where):
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # the console wraps long lines
     assert "trained credit: 2 epochs of DP-SGD (ε = " in said
-    section = audit.AuditResult.load(out / "results.json").section("privacy")
+    saved = audit.AuditResult.load(out / "results.json")
+    section = saved.section("privacy")
     assert 0 < section.metric("epsilon").value <= 2.0 and section.metric("delta").value == 1e-4
     tables = {t.id: t for t in section.tables}
-    assert {"dp_training", "attacks", "utility_curve", "cost_of_privacy", "stages"} <= set(tables)
+    assert {"dp_training", "attacks", "utility_curve", "cost_of_privacy"} <= set(tables)
     assert [row[0] for row in tables["utility_curve"].rows] == [1.0, "∞ (no DP)"]
-    assert [row[0] for row in tables["stages"].rows] == [
-        "shadow_models",
-        "privacy_twin",
-        "utility_curve[epsilon=1]",
+    assert [k for k in saved.manifest["runtime"]["stages"] if k.startswith("privacy.")] == [
+        "privacy.shadow_models",
+        "privacy.privacy_twin",
+        "privacy.utility_curve[epsilon=1]",
     ]
     dp_rows = {row[0]: row[1] for row in tables["dp_training"].rows}
     assert dp_rows["clipping norm (C)"] == 0.5 and dp_rows["target ε"] == 2.0

@@ -162,7 +162,8 @@ def test_any_subject_with_a_private_trainer_gets_its_twin_trained_by_the_check(d
         trainer=make_trainer(_credit_mlp, DP_RECIPE, private=PrivacySettings(epsilon=3.0)),
     )
     config = {"privacy": {"shadow_models": 0, "utility_epsilons": [3.0, None]}}
-    section = audit.run(subject, checks=["privacy"], config=config).section("privacy")
+    result = audit.run(subject, checks=["privacy"], config=config)
+    section = result.section("privacy")
     twin = fit(seeded_model(_credit_mlp, 0), (subject.X_train, subject.y_train), recipe=DP_RECIPE)
     proba = subject.with_model(twin.model).predict_proba("test")
     expected = float((proba.argmax(1) == subject.y_test.numpy()).mean())
@@ -174,7 +175,8 @@ def test_any_subject_with_a_private_trainer_gets_its_twin_trained_by_the_check(d
         [3.0, pytest.approx(own)],
         ["∞ (no DP)", expected],
     ]
-    assert [row[0] for row in section.table("stages").rows] == ["privacy_twin"]
+    stages = result.manifest["runtime"]["stages"]
+    assert [k for k in stages if k.startswith("privacy.")] == ["privacy.privacy_twin"]
 
 
 def test_a_trainer_without_private_gets_a_note_and_no_twin(dp_credit):
