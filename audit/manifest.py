@@ -7,9 +7,11 @@ import platform
 import resource
 import sys
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
+
 
 __all__ = ["build_manifest", "data_sha256", "peak_rss_mb", "state_sha256"]
 
@@ -39,6 +41,8 @@ def package_versions() -> dict[str, str | None]:
 
 
 def state_sha256(model: torch.nn.Module) -> str:
+    import torch
+
     """SHA-256 over the model's state dict: each entry's name, dtype, shape and bytes."""
     digest = hashlib.sha256()
     for name, tensor in model.state_dict().items():
@@ -99,6 +103,12 @@ def build_manifest(subject: Any, config: Any, *, data_hash: str | None = None) -
         "data_sha256": data_sha256(
             subject.X_train, subject.y_train, subject.X_test, subject.y_test
         ),
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": _torch_threads(),
         "runtime": {},
     }
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()

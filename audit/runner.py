@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.checks import RunContext, check_names, get_check
 from audit.compliance import compliance_rows
@@ -15,7 +15,9 @@ from audit.errors import bad_input
 from audit.manifest import build_manifest, peak_rss_mb
 from audit.policy import Policy
 from audit.results import AuditResult, Section, worst_verdict
-from audit.subject import Subject
+
+if TYPE_CHECKING:
+    from audit.subject import Subject
 
 __all__ = [
     "assemble",
@@ -68,6 +70,8 @@ def run(
     >>> result.section("performance").verdict in {"pass", "warn", "fail"}
     True
     """
+    from audit.subject import Subject
+
     if not isinstance(subject, Subject):
         raise bad_input("subject", "an audit.Subject", subject)
     config = load_config(config)

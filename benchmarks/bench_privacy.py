@@ -30,7 +30,6 @@ Usage: ``.venv/bin/python benchmarks/bench_privacy.py [--runs 3] [--threads 1]
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import statistics
 import time
@@ -95,10 +94,6 @@ def _model(factory: Callable[[], nn.Module]) -> nn.Module:
     return factory()
 
 
-def _domain_module(name: str):
-    return importlib.import_module(f"audit.domains._{name.replace('-', '_')}")
-
-
 def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
     """Non-private vs DP-SGD training of each domain's model with its DP recipe."""
     import audit
@@ -110,7 +105,8 @@ def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
     for name in domains:
         subject = audit.reference(name, seed=0)
         factory = subject.training.model_factory
-        recipe = replace(_domain_module(name).PRIVATE_RECIPE, patience=None)
+        spec = audit.domains.get_domain(name)
+        recipe = replace(spec.variant("default").private_recipe, patience=None)
         X, y = subject.X_train, subject.y_train
         target = PrivacySettings(epsilon=3.0)
         times: dict[str, list[float]] = {k: [] for k in ("plain", "cold", "warm", "fixed")}
@@ -129,17 +125,15 @@ def training(domains: list[str], runs: int) -> dict[str, dict[str, float]]:
             times["fixed"].append(
                 _seconds(fit_private, _model(factory), (X, y), recipe=recipe, settings=fixed)
             )
-        module = _domain_module(name)
         for _ in range(runs):
             start = time.process_time()
-            module.build(seed=0, variant="default", training=TrainingConfig(), record=BuildRecord())
+            spec.build(seed=0, training=TrainingConfig(), record=BuildRecord())
             times.setdefault("stage_plain", []).append(time.process_time() - start)
             _accounting._search.cache_clear()
             _accounting._epsilon.cache_clear()
             start = time.process_time()
-            module.build(
+            spec.build(
                 seed=0,
-                variant="default",
                 training=TrainingConfig(),
                 privacy=PrivacySettings(dp=True, epsilon=3.0),
                 record=BuildRecord(),

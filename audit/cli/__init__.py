@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from audit.cli import _compare, _domains, _init, _predictions, _render, _run
+from audit.cli import _checks, _compare, _domains, _init, _predictions, _render, _run
 
 __all__ = ["app", "main"]
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("run")(_run.run_command)
 app.command("domains")(_domains.domains_command)
+app.command("checks")(_checks.checks_command)
 app.command("predictions")(_predictions.predictions_command)
 app.command("render")(_render.render_command)
 app.command("compare")(_compare.compare_command)

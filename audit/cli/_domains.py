@@ -14,7 +14,6 @@ def domains_command() -> None:
     specs = list_domains()
     width = max(len(spec.name) for spec in specs)
     for spec in specs:
-        variants = (
-            "" if spec.variants == ("default",) else f" [variants: {', '.join(spec.variants)}]"
-        )
+        names = spec.variant_names
+        variants = "" if names == ("default",) else f" [variants: {', '.join(names)}]"
         typer.echo(f"{spec.name.ljust(width)}  {spec.modality:<8}  {spec.summary}{variants}")

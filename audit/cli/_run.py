@@ -29,7 +29,10 @@ def run_command(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (overrides the config's).", min=0)] = None,
     config: Annotated[
-        Path | None, typer.Option(help="YAML audit config (`rai-audit init` writes one).")
+        Path | None,
+        typer.Option(
+            help="YAML audit config (`rai-audit init` writes one; `rai-audit checks` lists checks)."
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn,

@@ -1,30 +1,13 @@
-"""Registry of reference domains: name → module that builds a trained Subject."""
+"""Registry of reference domains (name → :class:`DomainSpec`) and ``reference()``."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from audit.domains._spec import DomainSpec
 from audit.errors import bad_input
 
-__all__ = ["DomainSpec", "get_domain", "list_domains", "reference", "register"]
-
-
-@dataclass(frozen=True)
-class DomainSpec:
-    """One reference domain.
-
-    ``module`` is imported on first use and must define
-    ``build(*, seed, variant, training, on_epoch) -> Subject``.
-    """
-
-    name: str
-    module: str
-    summary: str
-    modality: str
-    model_family: str
-    variants: tuple[str, ...] = ("default",)
+__all__ = ["get_domain", "list_domains", "reference", "register"]
 
 
 _REGISTRY: dict[str, DomainSpec] = {}
@@ -86,10 +69,7 @@ def reference(
     'tabular'
     """
     spec = get_domain(domain)
-    if variant not in spec.variants:
-        raise bad_input(
-            "variant", f"one of {list(spec.variants)} for domain {domain!r}", repr(variant)
-        )
+    spec.variant(variant)  # an unknown variant is an error naming the domain's
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise bad_input("seed", "a non-negative int", seed)
     from audit.settings import TrainingConfig
@@ -103,9 +83,8 @@ def reference(
     if privacy is not None and not isinstance(privacy, PrivacySettings):
         raise bad_input("privacy", "an audit.config.PrivacySettings or None", privacy)
     dp = privacy if privacy is not None and privacy.dp else None
-    module = importlib.import_module(spec.module)
     record = BuildRecord()
-    subject = module.build(
+    subject = spec.build(
         seed=seed, variant=variant, training=training, on_epoch=on_epoch, privacy=dp, record=record
     )
     _identify(subject, spec.name, variant, seed)
@@ -156,20 +135,6 @@ def _attach_training_record(subject, record, privacy) -> None:
     if record.privacy_record is not None:
         training.privacy = record.privacy_record
         training.private_settings = privacy
-        # DP training returns a ModuleValidator.fix-ed copy: point the explainers at its layers
-        from dataclasses import replace
-
-        model = subject.model
-        updates = {
-            hint: getattr(model, attribute)
-            for hint, attribute in (
-                ("gradcam_layer", "last_block"),
-                ("embedding_layer", "embedding"),
-                ("attention", "attention_weights"),
-            )
-            if getattr(subject.explain, hint) is not None and hasattr(model, attribute)
-        }
-        subject.explain = replace(subject.explain, **updates)
         subject.name = (
             f"{subject.name} (DP, ε={record.privacy_record.get('epsilon', float('nan')):.2f})"
         )

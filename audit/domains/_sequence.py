@@ -1,21 +1,13 @@
-"""Sequence domain: an LSTM finding the class-defining event in generated multichannel signals."""
+"""Sequence domain: an LSTM finding the class-defining event in generated multichannel signals.
+
+Variants: ``default``; ``overfit`` (a wider LSTM on a stratified 6% of the fitting rows,
+no dropout, weight decay or early stopping).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import numpy as np
-import torch
-from sklearn.model_selection import train_test_split
-
-from audit.datasets._signals import event_signals
-from audit.domains._common import seeded_model, stratified_subset, train, validation_split
-from audit.domains._context import BuildRecord
-from audit.hints import ExplainHints, TrainingRecord
-from audit.models._lstm import LSTMClassifier
-from audit.settings import PrivacySettings, TrainingConfig
-from audit.subject import Subject
-from audit.training import Recipe
+from audit.domains._spec import DomainSpec, Plan, Variant
+from audit.recipe import Recipe
 
 __all__ = [
     "DEFAULT_RECIPE",
@@ -23,7 +15,7 @@ __all__ = [
     "OVERFIT_TRAIN_SHARE",
     "PRIVATE_RECIPE",
     "SIGNALS",
-    "build",
+    "SPEC",
 ]
 
 #: Arguments of :func:`~audit.datasets._signals.event_signals` (with the seed).
@@ -45,16 +37,8 @@ OVERFIT_MODEL = {"hidden": 64, "pooling": "last", "dropout": 0.0}
 TEST_SHARE, VALIDATION_SHARE = 0.3, 0.2
 
 
-def build(
-    *,
-    seed: int,
-    variant: str,
-    training: TrainingConfig,
-    on_epoch: Callable[..., None] | None = None,
-    privacy: PrivacySettings | None = None,
-    record: BuildRecord | None = None,
-) -> Subject:
-    """Generate the event signals for ``seed``, train the LSTM and wrap it in a Subject.
+def prepare(*, seed: int, variant: str) -> Plan:
+    """Generate the event signals for ``seed``, split them, and the LSTM.
 
     2,000 rows of 40 steps × 3 channels of Gaussian noise; each row's class
     (``pulse``, ``ramp``, ``oscillation``) is set by a 5-step event on channel 0, 1
@@ -63,33 +47,27 @@ def build(
     model (hidden size 32, mean over time, dropout 0.1) stops early; the
     ``"overfit"`` variant fits a wider LSTM (hidden size 64, no dropout, no weight
     decay, no early stopping) on a stratified :data:`OVERFIT_TRAIN_SHARE` of the
-    fitting rows. The Subject's train split is the rows the model was fitted on.
-
-    Parameters
-    ----------
-    seed : int
-        Seed of the generated data, the splits, the initial weights and the training.
-    variant : {"default", "overfit"}
-    training : TrainingConfig
-        Overrides of the variant's recipe (:data:`DEFAULT_RECIPE`, :data:`OVERFIT_RECIPE`).
-    on_epoch : callable, optional
-        Called with each epoch's record.
-
-    Returns
-    -------
-    Subject
-        ``modality="sequence"``, inputs ``(rows, 40, 3)``; hints ``explain.input_shape``,
-        ``channel_names``, ``ground_truth_test`` (0/1 event masks shaped like
-        ``X_test``), ``event_positions_test`` (first step of each test row's event),
-        ``event_length``, ``event_channel`` (class name → channel) and ``dataset``.
+    fitting rows. The Subject's train split is the rows the model was fitted on;
+    it has ``modality="sequence"``, inputs ``(rows, 40, 3)`` and hints
+    ``explain.input_shape``, ``channel_names`` and ``ground_truth_test`` (0/1 event
+    masks shaped like ``X_test``).
 
     Examples
     --------
-    >>> from audit.config import TrainingConfig
-    >>> subject = build(seed=0, variant="default", training=TrainingConfig(epochs=2))
+    >>> from audit.settings import TrainingConfig
+    >>> subject = SPEC.build(seed=0, training=TrainingConfig(epochs=2))
     >>> subject.explain.ground_truth_test.shape == tuple(subject.X_test.shape)
     True
     """
+    import numpy as np
+    import torch
+    from sklearn.model_selection import train_test_split
+
+    from audit.datasets._signals import event_signals
+    from audit.domains._common import stratified_subset, validation_split
+    from audit.hints import ExplainHints
+    from audit.models._lstm import LSTMClassifier
+
     overfit = variant == "overfit"
     data = event_signals(seed, amplitude=AMPLITUDE, noise=NOISE, **SIGNALS)
     train_rows, test_rows = train_test_split(
@@ -101,44 +79,43 @@ def build(
         labels = data.y[train_rows][fit_rows]
         fit_rows = stratified_subset(fit_rows, labels, share=OVERFIT_TRAIN_SHARE, seed=seed)
     X_train, y_train = data.X[train_rows], data.y[train_rows]
-
     n_channels, n_classes = data.X.shape[2], len(data.class_names)
     settings = OVERFIT_MODEL if overfit else MODEL
-    model = seeded_model(
-        lambda: LSTMClassifier(n_channels, n_classes, **settings), seed, record=record
-    )
-    result = train(
-        model,
-        torch.from_numpy(X_train),
-        torch.from_numpy(y_train),
-        fit_rows,
-        val_rows,
-        training=training,
-        recipe=OVERFIT_RECIPE if overfit else DEFAULT_RECIPE,
-        seed=seed,
-        private_recipe=None if overfit else PRIVATE_RECIPE,
-        on_epoch=on_epoch,
-        privacy=privacy,
-        record=record,
-        single_thread=True,
-    )
     fitted = train_rows[fit_rows]  # positions in the generated data
-    return Subject(
-        result.model,
-        train=(data.X[fitted], data.y[fitted]),
-        test=(data.X[test_rows], data.y[test_rows]),
-        modality="sequence",
-        class_names=data.class_names,
-        history=result.history,
-        dataset=(
-            f"Generated event signals ({len(data.y)} rows of {data.X.shape[1]} steps x "
-            f"{n_channels} channels, Gaussian noise sd {data.noise:g}; class set by a "
-            f"{data.event_length}-step event of amplitude {data.amplitude:g}), seed {seed}"
-        ),
-        explain=ExplainHints(
+    return Plan(
+        X=torch.from_numpy(X_train),
+        y=torch.from_numpy(y_train),
+        fit_rows=fit_rows,
+        val_rows=val_rows,
+        model_factory=lambda: LSTMClassifier(n_channels, n_classes, **settings),
+        subject={
+            "train": (data.X[fitted], data.y[fitted]),
+            "test": (data.X[test_rows], data.y[test_rows]),
+            "modality": "sequence",
+            "class_names": data.class_names,
+            "dataset": (
+                f"Generated event signals ({len(data.y)} rows of {data.X.shape[1]} steps x "
+                f"{n_channels} channels, Gaussian noise sd {data.noise:g}; class set by a "
+                f"{data.event_length}-step event of amplitude {data.amplitude:g}), seed {seed}"
+            ),
+        },
+        explain=lambda model: ExplainHints(
             input_shape=tuple(data.X.shape[1:]),
             channel_names=list(data.channel_names),
             ground_truth_test=data.mask[test_rows],
         ),
-        training=TrainingRecord(validation_rows=len(val_rows)),
+        single_thread=True,
     )
+
+
+SPEC = DomainSpec(
+    name="sequence",
+    summary="Generated multichannel signals, class set by a short event at a known place; LSTM",
+    modality="sequence",
+    model_family="LSTM",
+    prepare=prepare,
+    variants=(
+        Variant("default", DEFAULT_RECIPE, PRIVATE_RECIPE),
+        Variant("overfit", OVERFIT_RECIPE, summary="6% of the rows, a wider LSTM"),
+    ),
+)

@@ -8,21 +8,10 @@ the sensitive feature ``name_group``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from audit.domains._spec import DomainSpec, Plan, Variant
+from audit.recipe import Recipe
 
-import numpy as np
-import torch
-
-from audit.datasets._sentiment import GROUP_COLUMN, sentiment_corpus
-from audit.domains._common import seeded_model, train, validation_split
-from audit.domains._context import BuildRecord
-from audit.hints import ExplainHints, TrainingRecord
-from audit.models._transformer import TransformerClassifier
-from audit.settings import PrivacySettings, TrainingConfig
-from audit.subject import Subject
-from audit.training import Recipe
-
-__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "PRIVATE_RECIPE", "build"]
+__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "PRIVATE_RECIPE", "SPEC"]
 
 DEFAULT_RECIPE = Recipe(epochs=40, batch_size=32, lr=2e-3, weight_decay=1e-4, patience=5)
 #: DP-SGD (and the DP model's non-private twin): larger batches, a higher learning rate,
@@ -39,16 +28,8 @@ ARCHITECTURE = {"d_model": 32, "n_heads": 2, "n_layers": 2, "d_ff": 64, "dropout
 OVERFIT_ARCHITECTURE = {"d_model": 64, "n_heads": 2, "n_layers": 2, "d_ff": 128, "dropout": 0.0}
 
 
-def build(
-    *,
-    seed: int,
-    variant: str,
-    training: TrainingConfig,
-    on_epoch: Callable[..., None] | None = None,
-    privacy: PrivacySettings | None = None,
-    record: BuildRecord | None = None,
-) -> Subject:
-    """Train the sentiment model for ``seed`` and ``variant`` and wrap it in a Subject.
+def prepare(*, seed: int, variant: str) -> Plan:
+    """The sentiment corpus for ``seed`` and ``variant``, and the Transformer encoder.
 
     A stratified 20% of the training rows is held out for validation (the learning
     curve and, for ``default`` and ``biased``, early stopping); the Subject's train
@@ -62,11 +43,19 @@ def build(
 
     Examples
     --------
-    >>> from audit.config import TrainingConfig
-    >>> subject = build(seed=0, variant="default", training=TrainingConfig(epochs=1))
+    >>> from audit.settings import TrainingConfig
+    >>> subject = SPEC.build(seed=0, training=TrainingConfig(epochs=1))
     >>> subject.modality, subject.X_test.dtype
     ('text', torch.int64)
     """
+    import numpy as np
+    import torch
+
+    from audit.datasets._sentiment import GROUP_COLUMN, sentiment_corpus
+    from audit.domains._common import validation_split
+    from audit.hints import ExplainHints
+    from audit.models._transformer import TransformerClassifier
+
     data = sentiment_corpus(
         seed, n_train=N_TRAIN, n_test=N_TEST, biased=variant == "biased", max_len=MAX_LEN
     )
@@ -76,47 +65,31 @@ def build(
     if overfit:
         fit_rows = np.sort(np.random.default_rng(seed).permutation(fit_rows)[:OVERFIT_ROWS])
     architecture = OVERFIT_ARCHITECTURE if overfit else ARCHITECTURE
-    model = seeded_model(
-        lambda: TransformerClassifier(
+    fitted = data.train.subset(fit_rows)
+    return Plan(
+        X=torch.from_numpy(data.train.ids),
+        y=torch.from_numpy(labels),
+        fit_rows=fit_rows,
+        val_rows=val_rows,
+        model_factory=lambda: TransformerClassifier(
             len(data.vocabulary), MAX_LEN, 2, pad_id=data.pad_id, **architecture
         ),
-        seed,
-        record=record,
-    )
-    result = train(
-        model,
-        torch.from_numpy(data.train.ids),
-        torch.from_numpy(labels),
-        fit_rows,
-        val_rows,
-        training=training,
-        recipe=OVERFIT_RECIPE if overfit else DEFAULT_RECIPE,
-        seed=seed,
-        private_recipe=None if overfit else PRIVATE_RECIPE,
-        on_epoch=on_epoch,
-        privacy=privacy,
-        record=record,
-        single_thread=True,
-    )
-    fitted = data.train.subset(fit_rows)
-    model = result.model
-    return Subject(
-        model,
-        train=(fitted.ids, fitted.labels),
-        test=(data.test.ids, data.test.labels),
-        modality="text",
-        class_names=list(data.class_names),
-        sensitive_train=fitted.sensitive,
-        sensitive_test=data.test.sensitive,
-        history=result.history,
-        dataset=(
-            f"Generated sentiment corpus ({N_TRAIN} training and {N_TEST} test sentences "
-            f"from templates, {len(data.vocabulary)} tokens, sequences of {MAX_LEN}; "
-            f"sensitive: {GROUP_COLUMN}"
-            + (", training rows biased by group" if variant == "biased" else "")
-            + f"), seed {seed}"
-        ),
-        explain=ExplainHints(
+        subject={
+            "train": (fitted.ids, fitted.labels),
+            "test": (data.test.ids, data.test.labels),
+            "modality": "text",
+            "class_names": list(data.class_names),
+            "sensitive_train": fitted.sensitive,
+            "sensitive_test": data.test.sensitive,
+            "dataset": (
+                f"Generated sentiment corpus ({N_TRAIN} training and {N_TEST} test sentences "
+                f"from templates, {len(data.vocabulary)} tokens, sequences of {MAX_LEN}; "
+                f"sensitive: {GROUP_COLUMN}"
+                + (", training rows biased by group" if variant == "biased" else "")
+                + f"), seed {seed}"
+            ),
+        },
+        explain=lambda model: ExplainHints(
             vocabulary=list(data.vocabulary),
             pad_id=int(data.pad_id),
             cls_id=int(data.cls_id),
@@ -125,5 +98,25 @@ def build(
             attention=model.attention_weights,
             ground_truth_test=data.test.ground_truth,
         ),
-        training=TrainingRecord(validation_rows=len(val_rows)),
+        single_thread=True,
     )
+
+
+SPEC = DomainSpec(
+    name="text",
+    summary="Generated sentiment corpus with planted sentiment words and group terms; "
+    "Transformer encoder (BERT-like)",
+    modality="text",
+    model_family="Transformer encoder",
+    prepare=prepare,
+    variants=(
+        Variant("default", DEFAULT_RECIPE, PRIVATE_RECIPE),
+        Variant("overfit", OVERFIT_RECIPE, summary="80 rows, a wider model, no regularisation"),
+        Variant(
+            "biased",
+            DEFAULT_RECIPE,
+            PRIVATE_RECIPE,
+            summary="training rows whose group term predicts the label",
+        ),
+    ),
+)

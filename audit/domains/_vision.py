@@ -1,21 +1,15 @@
-"""Vision domain: a residual CNN classifying scikit-learn's 8×8 handwritten digits."""
+"""Vision domain: a residual CNN classifying scikit-learn's 8×8 handwritten digits.
+
+Variants: ``default``; ``overfit`` (a stratified 5% of the fitting rows, no dropout,
+weight decay or early stopping).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from audit.domains._spec import DomainSpec, Plan, Variant
+from audit.recipe import Recipe
 
-import torch
-
-from audit.datasets._digits import digits_images
-from audit.domains._common import seeded_model, stratified_subset, train, validation_split
-from audit.domains._context import BuildRecord
-from audit.hints import ExplainHints, TrainingRecord
-from audit.models._cnn import ResNetSmall
-from audit.settings import PrivacySettings, TrainingConfig
-from audit.subject import Subject
-from audit.training import Recipe
-
-__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "OVERFIT_TRAIN_SHARE", "PRIVATE_RECIPE", "build"]
+__all__ = ["DEFAULT_RECIPE", "OVERFIT_RECIPE", "OVERFIT_TRAIN_SHARE", "PRIVATE_RECIPE", "SPEC"]
 
 #: Adam with weight decay, dropout 0.1 before the head, early stopping on validation loss.
 DEFAULT_RECIPE = Recipe(epochs=30, batch_size=64, lr=3e-3, weight_decay=1e-4, patience=8)
@@ -31,48 +25,33 @@ VALIDATION_SHARE = 0.2
 WIDTHS = (16, 32)
 
 
-def build(
-    *,
-    seed: int,
-    variant: str,
-    training: TrainingConfig,
-    on_epoch: Callable[..., None] | None = None,
-    privacy: PrivacySettings | None = None,
-    record: BuildRecord | None = None,
-) -> Subject:
-    """Train the digits CNN for ``seed`` and wrap it in a Subject.
+def prepare(*, seed: int, variant: str) -> Plan:
+    """The digits split for ``seed`` and the residual CNN.
 
     The digits are split 70/30 into train and test (stratified, seeded); a
     stratified 20% of the train split is held out for validation (the learning
     curve and, in the default variant, early stopping). The Subject's train split
     is the rows the model was fitted on: the other 80% in the default variant, a
     stratified :data:`OVERFIT_TRAIN_SHARE` of them in ``"overfit"``, which also
-    drops dropout, weight decay and early stopping.
-
-    Parameters
-    ----------
-    seed : int
-        Seed of the splits, the initial weights and the training.
-    variant : {"default", "overfit"}
-    training : TrainingConfig
-        Overrides of the variant's recipe (:data:`DEFAULT_RECIPE`, :data:`OVERFIT_RECIPE`).
-    on_epoch : callable, optional
-        Called with each epoch's record.
-
-    Returns
-    -------
-    Subject
-        ``modality="image"``, inputs ``(rows, 1, 8, 8)`` in [0, 1], classes
-        ``"0"``..``"9"``; hints ``explain.input_shape``, ``channel_names``,
-        ``gradcam_layer`` (the model's last residual block) and ``dataset``.
+    drops dropout, weight decay and early stopping. The Subject has
+    ``modality="image"``, inputs ``(rows, 1, 8, 8)`` in [0, 1], classes
+    ``"0"``..``"9"``, and hints ``explain.input_shape``, ``channel_names`` and
+    ``gradcam_layer`` (the model's last residual block).
 
     Examples
     --------
-    >>> from audit.config import TrainingConfig
-    >>> subject = build(seed=0, variant="default", training=TrainingConfig(epochs=2))
+    >>> from audit.settings import TrainingConfig
+    >>> subject = SPEC.build(seed=0, training=TrainingConfig(epochs=2))
     >>> subject.explain.input_shape, subject.n_classes
     ((1, 8, 8), 10)
     """
+    import torch
+
+    from audit.datasets._digits import digits_images
+    from audit.domains._common import stratified_subset, validation_split
+    from audit.hints import ExplainHints
+    from audit.models._cnn import ResNetSmall
+
     overfit = variant == "overfit"
     data = digits_images(seed)
     fit_rows, val_rows = validation_split(data.y_train, share=VALIDATION_SHARE, seed=seed)
@@ -80,42 +59,39 @@ def build(
         fit_rows = stratified_subset(
             fit_rows, data.y_train[fit_rows], share=OVERFIT_TRAIN_SHARE, seed=seed
         )
-    X_all, y_all = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
-
     dropout = 0.0 if overfit else 0.1
-    model = seeded_model(
-        lambda: ResNetSmall(1, len(data.class_names), widths=WIDTHS, dropout=dropout),
-        seed,
-        record=record,
-    )
-    result = train(
-        model,
-        X_all,
-        y_all,
-        fit_rows,
-        val_rows,
-        training=training,
-        recipe=OVERFIT_RECIPE if overfit else DEFAULT_RECIPE,
-        seed=seed,
-        private_recipe=None if overfit else PRIVATE_RECIPE,
-        on_epoch=on_epoch,
-        privacy=privacy,
-        record=record,
-        single_thread=True,
-    )
-    model = result.model
-    return Subject(
-        model,
-        train=(data.X_train[fit_rows], data.y_train[fit_rows]),
-        test=(data.X_test, data.y_test),
-        modality="image",
-        class_names=data.class_names,
-        history=result.history,
-        dataset=data.source,
-        explain=ExplainHints(
+    return Plan(
+        X=torch.from_numpy(data.X_train),
+        y=torch.from_numpy(data.y_train),
+        fit_rows=fit_rows,
+        val_rows=val_rows,
+        model_factory=lambda: ResNetSmall(
+            1, len(data.class_names), widths=WIDTHS, dropout=dropout
+        ),
+        subject={
+            "train": (data.X_train[fit_rows], data.y_train[fit_rows]),
+            "test": (data.X_test, data.y_test),
+            "modality": "image",
+            "class_names": data.class_names,
+            "dataset": data.source,
+        },
+        explain=lambda model: ExplainHints(
             input_shape=data.input_shape,
             channel_names=list(data.channel_names),
             gradcam_layer=model.last_block,
         ),
-        training=TrainingRecord(validation_rows=len(val_rows)),
+        single_thread=True,
     )
+
+
+SPEC = DomainSpec(
+    name="vision",
+    summary="Handwritten digits 8x8 (1,797 images, scikit-learn), CNN with residual blocks",
+    modality="image",
+    model_family="residual CNN",
+    prepare=prepare,
+    variants=(
+        Variant("default", DEFAULT_RECIPE, PRIVATE_RECIPE),
+        Variant("overfit", OVERFIT_RECIPE, summary="5% of the rows, no regularisation"),
+    ),
+)

@@ -156,3 +156,10 @@ def test_run_seed_defaults_to_the_subjects(tiny):
     result = audit.run(tiny_with_seed, checks=["performance"], config={"seed": 7})
     assert result.manifest["seed"] == 7
     assert audit.run(tiny, checks=["performance"]).manifest["seed"] == 0
+
+
+def test_a_reference_subjects_seed_is_the_runs_seed():
+    subject = audit.reference("credit", seed=1, training=audit.TrainingConfig(epochs=1))
+    manifest = audit.run(subject, checks=["performance"]).manifest
+    assert manifest["seed"] == 1 and manifest["subject_seed"] == 1
+    assert manifest["config"]["seed"] == 1

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 import audit
+import audit.checks
 from audit.cli import app
 
 runner = CliRunner()
@@ -28,6 +29,16 @@ def test_domains_lists_credit_on_one_line():
     assert names == [spec.name for spec in audit.list_domains()]
     credit = lines[names.index("credit")]
     assert credit.split()[1] == "tabular" and "German credit" in credit and "overfit" in credit
+
+
+def test_checks_lists_the_registry_one_line_each():
+    result = runner.invoke(app, ["checks"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    checks = audit.checks.list_checks()
+    assert [line.split()[0] for line in lines] == [check.name for check in checks]
+    fairness = lines[[c.name for c in checks].index("fairness")]
+    assert "Fairness:" in fairness and "min_group_size" in fairness
 
 
 def test_run_writes_report_and_prints_its_path(tmp_path):
