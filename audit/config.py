@@ -38,6 +38,9 @@ class ThresholdConfig(Strict):
 
 class PolicyConfig(Strict):
     thresholds: dict[str, ThresholdConfig] = Field(default_factory=dict)
+    min_events: int = Field(
+        default=10, ge=0, description="a rate or ratio on fewer events is not judged"
+    )
 
 
 class ModelCard(Strict):

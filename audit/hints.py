@@ -71,9 +71,9 @@ class ExplainHints:
         for name in ("gradcam_layer", "embedding_layer"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, nn.Module):
-                raise bad_input(f"explain.{name}", "a torch.nn.Module (a model layer)", value)
+                raise bad_input(f"explain.{name}", "a torch.nn.Module (a model layer)", _got(value))
         if self.attention is not None and not callable(self.attention):
-            raise bad_input("explain.attention", "a callable X -> weights", self.attention)
+            raise bad_input("explain.attention", "a callable X -> weights", _got(self.attention))
         if self.input_shape is not None:
             shape = tuple(self.input_shape)
             if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
@@ -151,13 +151,18 @@ class TrainingRecord:
         for name in ("trainer", "model_factory"):
             value = getattr(self, name)
             if value is not None and not callable(value):
-                raise bad_input(f"training.{name}", "a callable or None", value)
+                raise bad_input(f"training.{name}", "a callable or None", _got(value))
         if self.privacy is not None and not isinstance(self.privacy, Mapping):
             raise bad_input("training.privacy", "the DP record (a dict) or None", self.privacy)
         if self.validation_rows is not None and (
             not isinstance(self.validation_rows, int) or self.validation_rows < 0
         ):
             raise bad_input("training.validation_rows", "a non-negative int", self.validation_rows)
+
+
+def _got(value: Any) -> Any:
+    """What came, for an error message: strings quoted, other values described."""
+    return repr(value) if isinstance(value, str) else value
 
 
 def hints_from(kind: type, value: Any, argument: str) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from audit.results import Metric, Section, Threshold, worst_verdict
+from audit.verdicts import decide
 
 __all__ = ["Policy", "default_thresholds"]
 
@@ -61,6 +62,8 @@ class Policy:
     """
 
     thresholds: dict[str, Threshold] = field(default_factory=dict)
+    #: a metric resting on fewer events (errors, positives, ...) is not judged
+    min_events: int = 10
 
     def __post_init__(self) -> None:
         merged = default_thresholds()
@@ -68,7 +71,9 @@ class Policy:
         self.thresholds = merged
 
     @classmethod
-    def from_overrides(cls, overrides: Mapping[str, Mapping[str, Any]]) -> Policy:
+    def from_overrides(
+        cls, overrides: Mapping[str, Mapping[str, Any]], *, min_events: int = 10
+    ) -> Policy:
         """Build a policy from ``{name: {warn, fail, higher_is_better}}`` overrides.
 
         A known metric keeps its default direction and any limit not given; a new
@@ -97,17 +102,32 @@ class Policy:
                 higher_is_better=bool(direction),
                 band=None if band is None else [float(band[0]), float(band[1])],
             )
-        return cls(thresholds)
+        return cls(thresholds, min_events=min_events)
 
     def judge(self, metric: Metric) -> Metric:
         """Set ``metric``'s threshold and verdict from this policy; return it.
 
-        A metric with no threshold keeps the verdict its check gave (``info`` by default).
+        With an interval (``metric.ci``) the interval decides: fail when it lies wholly
+        beyond the fail limit, pass when wholly in the pass region, else warn
+        (inconclusive, or in the warn zone); see :func:`audit.verdicts.decide`. A
+        metric with fewer than ``min_events`` events, or no value, is ``info``. The
+        reason lands in ``metric.note``. A metric with no threshold keeps the verdict
+        its check gave (``info`` by default).
         """
         threshold = self.thresholds.get(metric.name)
         if threshold is not None:
             metric.threshold = threshold
-            metric.verdict = threshold.judge(metric.value)
+            decision = decide(
+                threshold,
+                metric.value,
+                metric.ci,
+                events=metric.events,
+                min_events=self.min_events,
+                n=metric.n,
+            )
+            metric.verdict = decision.verdict
+            if decision.note:
+                metric.note = f"{metric.note} {decision.note}".strip()
         return metric
 
     def apply(self, section: Section) -> Section:

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from audit.verdicts import Threshold
+
 __all__ = [
     "NO_RENDERER_MESSAGE",
     "VERDICTS",
@@ -135,47 +137,13 @@ def _clean_number(value: float | int | None) -> float | None:
 
 
 @dataclass
-class Threshold:
-    """Policy limits for one metric.
-
-    ``higher_is_better`` says which way is good: a metric that is better high fails
-    below ``fail`` and warns below ``warn``; one that is better low, the other way.
-    ``band`` (``[low, high]``) is a two-sided limit: a value outside it fails, as a
-    ratio outside the four-fifths band 0.8–1.25 does.
-    """
-
-    warn: float | None = None
-    fail: float | None = None
-    higher_is_better: bool = True
-    band: list[float] | None = None
-
-    def judge(self, value: float | None) -> str:
-        """Return the verdict for ``value``; ``"warn"`` when it is undefined.
-
-        Examples
-        --------
-        >>> Threshold(band=[0.8, 1.25]).judge(1.25), Threshold(band=[0.8, 1.25]).judge(1.26)
-        ('pass', 'fail')
-        """
-        if value is None:
-            return "warn"
-        if self.band is not None and not self.band[0] <= value <= self.band[1]:
-            return "fail"
-        worse = (lambda a, b: a < b) if self.higher_is_better else (lambda a, b: a > b)
-        if self.fail is not None and worse(value, self.fail):
-            return "fail"
-        if self.warn is not None and worse(value, self.warn):
-            return "warn"
-        return "pass"
-
-
-@dataclass
 class Metric:
     """One number with its policy threshold and verdict.
 
     ``scope`` qualifies the metric, e.g. the sensitive feature a disparity is about;
     ``key`` (``name`` or ``name[scope]``) is unique within a section. ``ci`` is an
-    optional confidence interval ``[low, high]``.
+    optional confidence interval ``[low, high]``: when it is given the policy judges
+    the interval, not the value (:func:`audit.verdicts.decide`).
     """
 
     name: str
@@ -185,6 +153,13 @@ class Metric:
     scope: str | None = None
     description: str = ""
     ci: list[float | None] | None = None
+    #: the count of events (errors, positives, ...) the value rests on; the policy does
+    #: not judge a metric with fewer than its ``min_events``
+    events: int | None = None
+    #: rows (per group, for a contrast) behind the interval; says how many more would decide
+    n: int | None = None
+    #: why the verdict is what it is, when the number alone does not say (set by the policy)
+    note: str = ""
 
     def __post_init__(self) -> None:
         self.value = _clean_number(self.value)

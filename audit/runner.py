@@ -133,7 +133,8 @@ def training_stages(subject: Subject) -> dict[str, dict[str, float | None]]:
 def policy_for(config: AuditConfig) -> Policy:
     """The policy of ``config``: the default thresholds with its overrides."""
     return Policy.from_overrides(
-        {k: v.model_dump(exclude_none=True) for k, v in config.policy.thresholds.items()}
+        {k: v.model_dump(exclude_none=True) for k, v in config.policy.thresholds.items()},
+        min_events=config.policy.min_events,
     )
 
 

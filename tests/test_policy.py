@@ -15,7 +15,7 @@ from audit.results import Metric, Section, Threshold
         (0.7999, "fail"),
         (0.9, "pass"),
         (0.8999, "warn"),
-        (None, "warn"),
+        (None, "info"),  # not estimable (0/0) is not judged
     ],
 )
 def test_higher_is_better_verdicts_flip_at_the_limits(value, verdict):

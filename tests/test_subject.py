@@ -169,6 +169,69 @@ BAD_INPUTS = [
         lambda X, y: {"history": {"epochs": 3}},
         "history: expected an audit",
     ),
+    # typed hints: a misspelled or mistyped hint is named
+    (
+        "misspelled explain hint",
+        lambda X, y: {"explain": {"gradcam_layr": torch.nn.Linear(3, 2)}},
+        "explain['gradcam_layr']: expected a hint of ExplainHints (did you mean 'gradcam_layer'?)",
+    ),
+    (
+        "explain layer not a module",
+        lambda X, y: {"explain": {"gradcam_layer": "layer4"}},
+        "explain.gradcam_layer: expected a torch.nn.Module (a model layer), got 'layer4'.",
+    ),
+    (
+        "attention not callable",
+        lambda X, y: {"explain": {"attention": 3}},
+        "explain.attention: expected a callable X -> weights, got 3.",
+    ),
+    (
+        "vocabulary not strings",
+        lambda X, y: {"explain": {"vocabulary": [1, 2]}},
+        "explain.vocabulary: expected a list of str",
+    ),
+    (
+        "negative pad id",
+        lambda X, y: {"explain": {"pad_id": -1}},
+        "explain.pad_id: expected a non-negative int token id, got -1.",
+    ),
+    (
+        "ground truth of another shape",
+        lambda X, y: {"explain": {"ground_truth_test": np.zeros((40, 2))}},
+        "explain.ground_truth_test: expected masks shaped like X_test, (40, 3), got shape (40, 2).",
+    ),
+    (
+        "misspelled training field",
+        lambda X, y: {"training": {"trainr": lambda X, y, seed: None}},
+        "training['trainr']: expected a hint of TrainingRecord (did you mean 'trainer'?)",
+    ),
+    (
+        "trainer not callable",
+        lambda X, y: {"training": {"trainer": "fit"}},
+        "training.trainer: expected a callable or None, got 'fit'.",
+    ),
+    (
+        "feature group with an unknown column",
+        lambda X, y: {"feature_groups": {"colour": ["x0", "colour=red"]}},
+        "feature_groups['colour']: expected columns among feature_names, got 'colour=red'.",
+    ),
+    (
+        "column in two feature groups",
+        lambda X, y: {"feature_groups": {"a": ["x0", "x1"], "b": ["x1"]}},
+        "feature_groups['b']: expected each column in one group only, got 'x1', already in 'a'.",
+    ),
+    (
+        "raw rows of another length",
+        lambda X, y: {"raw_train": pd.DataFrame({"a": range(10)})},
+        "raw_train: expected one row per row of X (40), got 10 rows.",
+    ),
+    (
+        "metadata is gone",
+        lambda X, y: {"metadata": {"feature_groups": {}}},
+        "metadata: expected typed hints instead (metadata was removed): feature_groups=",
+    ),
+    ("dataset not a str", lambda X, y: {"dataset": 3}, "dataset: expected a str or None, got 3."),
+    ("negative seed", lambda X, y: {"seed": -2}, "seed: expected a non-negative int or None"),
 ]
 
 
@@ -208,3 +271,28 @@ def test_summary_describes_the_subject(tiny_data):
     summary = make(X, y, name="mine", history=TrainingHistory()).summary()
     assert summary["name"] == "mine" and summary["n_parameters"] == 8
     assert summary["n_train"] == 40 and summary["class_names"] == ["class 0", "class 1"]
+
+
+def test_typed_hints_are_kept_and_recorded(tiny_data):
+    X, y = tiny_data
+    frame = pd.DataFrame(X, columns=["a=1", "a=2", "b"])
+    raw = pd.DataFrame({"a": ["1", "2"] * 20, "b": np.arange(40.0)})
+    history = TrainingHistory()
+    subject = make(
+        frame,
+        y,
+        feature_groups={"a": ["a=1", "a=2"], "b": ["b"]},
+        raw_train=raw,
+        raw_test=raw,
+        explain={"pad_id": 0, "channel_names": ["c"]},
+        training=audit.TrainingRecord(validation_rows=5),
+        history=history,
+        dataset="toy",
+        seed=4,
+    )
+    assert subject.feature_groups == {"a": ["a=1", "a=2"], "b": ["b"]}
+    assert subject.explain.as_dict() == {"channel_names": ["c"], "pad_id": 0}
+    assert subject.history is history and subject.training.validation_rows == 5
+    assert subject.record() == {"seed": 4, "dataset": "toy", "validation_rows": 5}
+    other = subject.with_model(torch.nn.Linear(3, 2))
+    assert other.training is None and other.raw_train is raw and other.feature_groups is not None

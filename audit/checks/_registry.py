@@ -156,7 +156,9 @@ class Check:
         if not isinstance(self.thresholds, Mapping) or not all(
             isinstance(k, str) and isinstance(v, Threshold) for k, v in self.thresholds.items()
         ):
-            raise bad_input("check.thresholds", "a mapping of metric name to Threshold", None)
+            raise bad_input(
+                "check.thresholds", "a mapping of metric name to Threshold", self.thresholds
+            )
         if isinstance(self.evidence, str) or not all(isinstance(e, str) for e in self.evidence):
             raise bad_input("check.evidence", "a tuple of provision names", self.evidence)
         object.__setattr__(self, "thresholds", dict(self.thresholds))
@@ -205,9 +207,8 @@ def register_check(check: Check, *, replace: bool = False) -> Check:
     if not isinstance(check, Check):
         raise bad_input("check", "an audit.Check", check)
     if check.name in _REGISTRY and not replace:
-        raise bad_input(
-            "check", f"a name not registered yet (or replace=True); {check.name!r} is taken", None
-        )
+        taken = f"{check.name!r}, which is taken"
+        raise bad_input("check", "a name not registered yet (or replace=True)", taken)
     for other in _REGISTRY.values():
         if other.name == check.name:
             continue
@@ -215,8 +216,8 @@ def register_check(check: Check, *, replace: bool = False) -> Check:
         if shared:
             raise bad_input(
                 "check.thresholds",
-                f"metric names of its own; {shared} belong to check {other.name!r}",
-                None,
+                "metric names of its own",
+                f"{shared}, which belong to check {other.name!r}",
             )
     _REGISTRY[check.name] = check
     _VERSION[0] += 1

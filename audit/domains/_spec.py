@@ -106,7 +106,8 @@ class DomainSpec:
 
     def __post_init__(self) -> None:
         if not self.variants or self.variants[0].name != "default":
-            raise bad_input("variants", "a tuple of Variant whose first is 'default'", None)
+            expected = "a tuple of Variant whose first is 'default'"
+            raise bad_input("variants", expected, self.variants)
 
     @property
     def variant_names(self) -> tuple[str, ...]:

@@ -127,7 +127,7 @@ def test_registration_refuses_bad_checks():
     clash = audit.Check(
         name="clash", title="x", run=margin_run, thresholds={"test_accuracy": Threshold(fail=0.5)}
     )
-    with pytest.raises(audit.AuditInputError, match="belong to check 'performance'"):
+    with pytest.raises(audit.AuditInputError, match="which belong to check 'performance'"):
         audit.register_check(clash)
 
 
