@@ -15,6 +15,7 @@ from audit.errors import bad_input
 from audit.manifest import build_manifest, peak_rss_mb
 from audit.policy import Policy
 from audit.results import AuditResult, Section, worst_verdict
+from audit.verdicts import verdict_sentence
 
 if TYPE_CHECKING:
     from audit.subject import Subject
@@ -163,6 +164,7 @@ def run_stages(
         conclude = get_check(name).conclude
         if conclude is not None:
             conclude(section)
+        _lead_with_verdict(section)
         stages[name] = {"seconds": round(time.perf_counter() - t0, 4), "peak_rss_mb": peak_rss_mb()}
         stages.update(
             {f"{name}.{stage}": {"seconds": sec, "peak_rss_mb": None} for stage, sec in inner}
@@ -174,6 +176,14 @@ def run_stages(
 
 
 STAGES_TABLE = "stages"
+
+
+def _lead_with_verdict(section: Section) -> None:
+    """Start the summary with the metrics that set the section's verdict, in words."""
+    if section.verdict in ("pass", "warn", "fail") or any(m.note for m in section.metrics):
+        lead = verdict_sentence(section.metrics, section.verdict)
+        if lead and not section.summary.startswith(lead):
+            section.summary = f"{lead} {section.summary}".strip()
 
 
 def _lift_stages(section: Section) -> list[tuple[str, float]]:

@@ -61,6 +61,12 @@ class PerformanceSettings(Strict):
 
     calibration_bins: int = Field(default=10, ge=2, le=100)
     batch_size: int = Field(default=4096, ge=1)
+    n_bootstrap: int = Field(
+        default=1000, ge=0, le=100_000, description="test-row resamples for intervals (0: none)"
+    )
+    ci_level: float = Field(
+        default=0.95, gt=0, lt=1, description="simultaneous level over the judged metrics"
+    )
 
 
 class FairnessSettings(Strict):
@@ -77,7 +83,10 @@ class FairnessSettings(Strict):
     max_categories: int = Field(default=10, ge=2)
     reference_groups: dict[str, str] = Field(default_factory=dict)
     intersection: bool = True
-    n_bootstrap: int = Field(default=1000, ge=0, le=100_000)
+    intervals: bool = Field(
+        default=True,
+        description="judge simultaneous intervals of the group contrasts (false: estimates only)",
+    )
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     mitigation: bool = True
     mitigation_max_rows: int = Field(default=100_000, ge=100)

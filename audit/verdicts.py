@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Decision", "Threshold", "decide", "rows_to_decide"]
+__all__ = ["Decision", "Threshold", "decide", "rows_to_decide", "verdict_sentence"]
 
 
 @dataclass
@@ -92,8 +92,8 @@ def decide(
     >>> decide(t, 0.6, [0.5, 0.7]).verdict, decide(t, 0.95, [0.91, 0.99]).verdict
     ('fail', 'pass')
     >>> decide(t, 0.82, [0.7, 0.94], n=100).note
-    'inconclusive: the interval 0.700–0.940 straddles the limit 0.8; about 3500 more rows per \
-group would likely decide it.'
+    'inconclusive: the interval 0.700–0.940 straddles the limit 0.8; about 3500 more rows (per \
+group, for a contrast) would likely decide it.'
     >>> decide(t, 0.0, events=1, min_events=10).verdict
     'info'
     """
@@ -145,7 +145,7 @@ def _inconclusive(value: float, low: float, high: float, limit: float, n: int | 
         return text + "."
     if more == 0:
         return text + "; the estimate sits on the limit: more rows would not decide it."
-    return text + f"; about {more} more rows per group would likely decide it."
+    return text + f"; about {more} more rows (per group, for a contrast) would likely decide it."
 
 
 def rows_to_decide(
@@ -169,3 +169,37 @@ def rows_to_decide(
         return 0
     half = (high - value) if limit > value else (value - low)
     return max(1, math.ceil(round(n * (half / distance) ** 2 - n, 6)))
+
+
+def verdict_sentence(metrics: list, verdict: str, *, limit: int = 3) -> str:
+    """Name, in words, the metrics that set a section's ``verdict``, with their intervals.
+
+    ``metrics`` are :class:`~audit.results.Metric` objects already judged. Counts the
+    inconclusive ones and those left unjudged for too few events.
+
+    Examples
+    --------
+    >>> from audit.results import Metric
+    >>> m = Metric("demographic_parity_ratio", 0.7, verdict="fail", scope="sex", ci=[0.6, 0.78])
+    >>> verdict_sentence([m], "fail")
+    'FAIL set by demographic_parity_ratio[sex] = 0.700 (interval 0.600–0.780).'
+    """
+    judged = [m for m in metrics if m.verdict != "info"]
+    too_few = sum("too few events" in m.note for m in metrics)
+    if not judged:
+        return f"Not judged: {too_few} metric(s) rest on too few events." if too_few else ""
+    setting = [m for m in judged if m.verdict == verdict]
+    named = ", ".join(
+        f"{m.key} = {m.value:.3f}"
+        + (f" (interval {m.ci[0]:.3f}–{m.ci[1]:.3f})" if m.ci and None not in m.ci else "")
+        for m in setting[:limit]
+        if m.value is not None
+    )
+    more = f" and {len(setting) - limit} more" if len(setting) > limit else ""
+    text = f"{verdict.upper()} set by {named}{more}." if named else ""
+    inconclusive = sum(m.note.startswith("inconclusive") for m in judged)
+    if inconclusive:
+        text += f" {inconclusive} inconclusive at this size (see their notes)."
+    if too_few:
+        text += f" {too_few} not judged: too few events."
+    return text.strip()

@@ -58,7 +58,7 @@ def test_more_rows_needed_scales_with_the_squared_width():
     assert rows_to_decide(0.82, 0.70, 0.94, 0.8, None) is None
     assert rows_to_decide(0.8, 0.70, 0.90, 0.8, 100) == 0
     note = decide(RATIO, 0.82, [0.70, 0.94], n=100).note
-    assert note.endswith("about 3500 more rows per group would likely decide it.")
+    assert note.endswith("about 3500 more rows (per group, for a contrast) would likely decide it.")
 
 
 def test_the_policy_judges_intervals_and_events_and_writes_the_note():

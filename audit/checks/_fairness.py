@@ -31,7 +31,7 @@ def run(
         Needs ``sensitive_test`` and a binary task.
     settings : FairnessSettings, optional
     context : RunContext, optional
-        The run's seed seeds the bootstrap and the mitigation split (default 0).
+        The run's seed seeds the mitigation split (default 0).
 
     Returns
     -------
@@ -93,38 +93,35 @@ def run(
 
 
 def conclude(section: Section) -> None:
-    """After the policy's verdicts, summarise the disparities and the four-fifths band."""
+    """After the policy's verdicts, say first which metrics set the verdict, and why."""
     if not section.metrics:
         return
+    # the runner puts the sentence naming the metrics that set the verdict first
+    parts = (_band_sentence(section), _lowest_ratio(section))
+    section.summary = " ".join(part for part in parts if part)
+
+
+def _band_sentence(section: Section) -> str:
+    band = [m for m in section.metrics if m.name.endswith("_vs_reference")]
+    if not band:
+        return ""
+    outside = sum(m.verdict == "fail" for m in band)
+    return (
+        f"{outside} of {len(band)} group-vs-reference ratios lie outside the four-fifths band "
+        "with confidence."
+    )
+
+
+def _lowest_ratio(section: Section) -> str:
     ratios = [
         m for m in section.metrics if m.name == "demographic_parity_ratio" and m.value is not None
     ]
-    band = [m for m in section.metrics if m.name.endswith("_vs_reference")]
-    outside = [m for m in band if m.verdict == "fail"]
-    parts = []
-    if ratios:
-        worst = min(ratios, key=lambda m: m.value)
-        ci = (
-            f" (CI {worst.ci[0]:.2f}-{worst.ci[1]:.2f})"
-            if worst.ci and None not in worst.ci
-            else ""
-        )
-        parts.append(f"Lowest demographic parity ratio {worst.value:.3f}{ci} for {worst.scope}.")
-    if band:
-        parts.append(
-            f"{len(outside)} of {len(band)} group-vs-reference ratios fall outside the "
-            "four-fifths band."
-        )
-    failing = sorted(
-        {
-            m.key
-            for m in section.metrics
-            if m.verdict == "fail" and not m.name.endswith("_vs_reference")
-        }
-    )
-    if failing:
-        parts.append(f"Failing: {', '.join(failing[:4])}{' ...' if len(failing) > 4 else ''}.")
-    section.summary = " ".join(parts) or section.summary
+    if not ratios:
+        return ""
+    worst = min(ratios, key=lambda m: m.value)
+    known = worst.ci and None not in worst.ci
+    ci = f" (interval {worst.ci[0]:.2f}–{worst.ci[1]:.2f})" if known else ""
+    return f"Lowest demographic parity ratio {worst.value:.3f}{ci} for {worst.scope}."
 
 
 CHECK = Check(

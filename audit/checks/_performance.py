@@ -22,7 +22,8 @@ def run(
     """Score the model on train and test; see :func:`audit.performance.performance_section`."""
     from audit.performance import performance_section
 
-    return performance_section(subject, settings or PerformanceSettings())
+    seed = 0 if context is None else context.seed
+    return performance_section(subject, settings or PerformanceSettings(), seed=seed)
 
 
 def conclude(section: Section) -> None:

@@ -1,6 +1,6 @@
 """Fairness audit on fairlearn: group metrics, disparities, intervals and mitigation."""
 
-from audit.fairness._bootstrap import bootstrap_counts, percentile_interval
+from audit.fairness._contrasts import pair_intervals, rate_counts, worst_case
 from audit.fairness._groups import GroupEncoder
 from audit.fairness._mitigation import ScoreModel, mitigate
 from audit.fairness._rates import (
@@ -18,12 +18,13 @@ __all__ = [
     "GroupEncoder",
     "MitigationData",
     "ScoreModel",
-    "bootstrap_counts",
     "confusion_counts",
     "disparities",
     "fairness_section",
     "group_metric_frame",
     "mitigate",
-    "percentile_interval",
+    "pair_intervals",
+    "rate_counts",
     "rates_from_counts",
+    "worst_case",
 ]

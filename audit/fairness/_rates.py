@@ -10,6 +10,7 @@ against fairlearn's.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -22,8 +23,6 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, precision_score
-
-from audit.fairness._bootstrap import quiet
 
 __all__ = [
     "RATE_NAMES",
@@ -46,6 +45,14 @@ RATE_NAMES = (
     "false_negative_rate",
     "precision",
 )
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence numpy's warnings about all-NaN slices and 0/0 inside a block."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def _count(y_true, y_pred, sample_weight):

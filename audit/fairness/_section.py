@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import AuditInputError, bad_input
-from audit.fairness._bootstrap import bootstrap_counts, percentile_interval
+from audit.fairness._contrasts import RATE_PARTS, pair_intervals, rate_counts, worst_case
 from audit.fairness._figures import group_rates_figure
 from audit.fairness._groups import GroupEncoder
 from audit.fairness._rates import (
@@ -17,7 +17,6 @@ from audit.fairness._rates import (
     confusion_counts,
     disparities,
     group_metric_frame,
-    rates_from_counts,
     reference_ratios,
 )
 from audit.fairness._whatif import MitigationData, add_mitigation
@@ -110,14 +109,9 @@ def fairness_section(
         joint_label = joint_label + "\x1f" + groups[feature].to_numpy(dtype=object)
     joint_codes, joint_groups = pd.factorize(joint_label, sort=True)
     joint_counts = confusion_counts(y_true, y_pred, joint_codes, len(joint_groups))
-    replicates = (
-        bootstrap_counts(joint_counts, n_boot=settings.n_bootstrap, seed=seed)
-        if settings.n_bootstrap
-        else None
-    )
     first_row = np.unique(joint_codes, return_index=True)[1]
 
-    rows, interval_rows = [], []
+    features = []  # (feature, group names, counts per group, judged mask, fairlearn's frame)
     for feature in groups.columns:
         labels_of_joint = groups[feature].to_numpy(dtype=object)[first_row]
         names = sorted(set(labels_of_joint))
@@ -134,19 +128,32 @@ def fairness_section(
                 f"fewer than {settings.min_group_size}: shown, but left out of the disparities "
                 "and verdicts."
             )
+        features.append((feature, names, counts, judged, by_group))
+    # every pair of judged groups, every rate, every feature: one family (Bonferroni)
+    family = sum(int(j.sum()) * (int(j.sum()) - 1) // 2 for *_, j, _ in features) * len(RATE_PARTS)
+    alpha = (1 - settings.ci_level) / max(family, 1)
+    rows, interval_rows = [], []
+    for feature, names, counts, judged, by_group in features:
         rates = {name: by_group[name].to_numpy(dtype=np.float64) for name in RATE_NAMES}
-        rep_rates = None
-        if replicates is not None:
-            rep_rates = rates_from_counts(np.einsum("bjxy,jg->bgxy", replicates, membership))
-            for name in RATE_NAMES[1:]:
-                low, high = percentile_interval(rep_rates[name], level=settings.ci_level)
-                for i, group in enumerate(names):
-                    interval_rows.append([feature, group, name, rates[name][i], low[i], high[i]])
         for group, values in by_group.iterrows():
             rows.append([feature, str(group), *values.tolist(), bool(judged[names.index(group)])])
-        _add_disparities(section, feature, rates, rep_rates, judged, settings)
-        _add_reference_ratios(section, feature, names, rates, rep_rates, judged, by_group, settings)
+        contrasts = None
+        if settings.intervals:
+            interval_rows += group_interval_rows(feature, names, counts, settings.ci_level)
+            contrasts = _contrasts(counts[judged], alpha)
+        _add_disparities(section, feature, rates, judged, contrasts)
+        _add_reference_ratios(section, feature, names, rates, judged, by_group, settings, contrasts)
         section.figures.append(group_rates_figure(feature, by_group))
+    if settings.intervals and family:
+        section.notes.append(
+            f"Verdicts judge intervals, not estimates: every interval of a disparity is a "
+            f"simultaneous {settings.ci_level:.0%} interval over the {family} group contrasts "
+            "this section judges (pairs of groups x rates x sensitive features; Bonferroni, "
+            "each pair's ratio by the log-adjusted and its difference by Newcombe's interval, "
+            "statsmodels), so the chance of a false FAIL anywhere in the section is at most "
+            f"{1 - settings.ci_level:.0%}. A metric whose interval straddles a limit is an "
+            "inconclusive WARN."
+        )
 
     section.tables.append(
         Table(
@@ -164,11 +171,11 @@ def fairness_section(
         section.tables.append(
             Table(
                 id="group_intervals",
-                title=f"{pct:g}% bootstrap intervals of group metrics",
+                title=f"{pct:g}% intervals of group rates",
                 columns=["sensitive_feature", "group", "metric", "value", "ci_low", "ci_high"],
                 rows=interval_rows,
-                caption=f"{settings.n_bootstrap} seeded bootstrap replicates (seed {seed}), "
-                "percentile intervals.",
+                caption="Wilson score intervals (statsmodels), one group and rate at a time; "
+                "the verdicts use the simultaneous intervals of the contrasts instead.",
             )
         )
     if settings.mitigation:
@@ -217,23 +224,73 @@ def _blank_undefined(by_group: pd.DataFrame, counts: np.ndarray) -> None:
     by_group.loc[no_negatives, ["false_positive_rate"]] = np.nan
 
 
-def _add_disparities(section, feature, rates, rep_rates, judged, settings) -> None:
+#: The rates behind each worst-case disparity, and how it combines them.
+_DISPARITY_RATES = {
+    "demographic_parity": ("selection_rate",),
+    "equalized_odds": ("true_positive_rate", "false_positive_rate"),
+    "equal_opportunity": ("true_positive_rate",),
+    "false_positive_rate": ("false_positive_rate",),
+    "false_negative_rate": ("false_negative_rate",),
+}
+
+
+def _contrasts(counts: np.ndarray, alpha: float) -> dict[str, tuple]:
+    """Per rate: (events, trials, pair intervals) of the judged groups."""
+    out = {}
+    for rate in RATE_PARTS:
+        events, trials = rate_counts(counts, rate)
+        out[rate] = (events, trials, pair_intervals(events, trials, alpha=alpha))
+    return out
+
+
+def group_interval_rows(feature, names, counts, level: float) -> list[list]:
+    """Wilson intervals of each group's rates, for the descriptive table."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    rows = []
+    for rate in RATE_PARTS:
+        events, trials = rate_counts(counts, rate)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            low, high = proportion_confint(events, trials, alpha=1 - level, method="wilson")
+            value = events / np.where(trials > 0, trials, np.nan)
+        for i, group in enumerate(names):
+            defined = trials[i] > 0
+            rows.append(
+                [feature, group, rate, value[i], *((low[i], high[i]) if defined else (None, None))]
+            )
+    return rows
+
+
+def _add_disparities(section, feature, rates, judged, contrasts) -> None:
     point = disparities({k: v[judged] for k, v in rates.items()})
-    intervals = {}
-    if rep_rates is not None:
-        replicated = disparities({k: v[:, judged] for k, v in rep_rates.items()})
-        intervals = {
-            k: percentile_interval(v, level=settings.ci_level) for k, v in replicated.items()
-        }
     for name, value in point.items():
-        ci = [float(intervals[name][0]), float(intervals[name][1])] if name in intervals else None
+        base = name.rsplit("_", 1)[0]
+        kind = "ratio" if name.endswith("_ratio") else "difference"
+        ci, events, rows = None, None, None
+        if contrasts is not None:
+            parts = [contrasts[rate] for rate in _DISPARITY_RATES[base]]
+            bounds = [worst_case(pairs, kind) for _, _, pairs in parts]
+            if all(b is not None for b in bounds):
+                pick = min if kind == "ratio" else max  # equalized odds: the worse of two
+                ci = [pick(b[0] for b in bounds), pick(b[1] for b in bounds)]
+            events = min(int(e.sum()) for e, _, _ in parts)
+            defined = [t[t > 0] for _, t, _ in parts]
+            rows = min((int(t.min()) for t in defined if t.size), default=None)
         section.metrics.append(
-            Metric(name, float(value), scope=feature, description=DESCRIPTIONS[name], ci=ci)
+            Metric(
+                name,
+                float(value),
+                scope=feature,
+                description=DESCRIPTIONS[name],
+                ci=ci,
+                events=events,
+                n=rows,
+            )
         )
 
 
 def _add_reference_ratios(
-    section, feature, names, rates, rep_rates, judged, by_group, settings
+    section, feature, names, rates, judged, by_group, settings, contrasts
 ) -> None:
     counts = by_group["count"].to_numpy()
     wanted = settings.reference_groups.get(feature)
@@ -247,20 +304,18 @@ def _add_reference_ratios(
         names.index(wanted) if wanted is not None else int(np.argmax(np.where(judged, counts, -1)))
     )
     point = reference_ratios(rates, reference, REFERENCE_RATES)
-    intervals = {}  # rate -> (low, high) per group, over all groups at once
-    if rep_rates is not None:
-        replicated = reference_ratios(rep_rates, reference, REFERENCE_RATES)
-        intervals = {
-            rate: percentile_interval(replicated[rate], level=settings.ci_level)
-            for rate in REFERENCE_RATES
-        }
+    position = np.cumsum(judged) - 1  # index of each judged group among the judged
     for i, group in enumerate(names):
         if i == reference or not judged[i]:
             continue
         for rate in REFERENCE_RATES:
-            ci = None
-            if rate in intervals:
-                ci = [float(intervals[rate][0][i]), float(intervals[rate][1][i])]
+            ci, events, rows = None, None, None
+            if contrasts is not None and judged[reference]:
+                x, t, pairs = contrasts[rate]
+                a, b = position[i], position[reference]
+                low, high = pairs.ratio_low[a, b], pairs.ratio_high[a, b]
+                ci = None if np.isnan(low) else [float(low), float(high)]
+                events, rows = int(x[a] + x[b]), int(min(t[a], t[b]))
             section.metrics.append(
                 Metric(
                     f"{rate}_vs_reference",
@@ -269,5 +324,7 @@ def _add_reference_ratios(
                     description=f"{rate.replace('_', ' ')} of {group} over that of the "
                     f"reference group {names[reference]} (four-fifths band 0.8-1.25)",
                     ci=ci,
+                    events=events,
+                    n=rows,
                 )
             )

@@ -60,7 +60,7 @@ def scores(y_true: np.ndarray, proba: np.ndarray) -> dict[str, float | None]:
 
 
 def performance_section(
-    subject: Subject, settings: PerformanceSettings | None = None
+    subject: Subject, settings: PerformanceSettings | None = None, *, seed: int = 0
 ) -> Section:
     """Score the model on train and test, measure overfitting and calibration.
 
@@ -68,6 +68,8 @@ def performance_section(
     ----------
     subject : Subject
     settings : PerformanceSettings, optional
+    seed : int
+        Seed of the bootstrap of the test rows.
 
     Returns
     -------
@@ -132,6 +134,8 @@ def performance_section(
     )
     section.figures.append(_reliability_figure(cal))
     section.tables.append(_calibration_table(cal))
+    if settings.n_bootstrap:
+        _add_intervals(section, subject, settings, seed=seed)
 
     history = subject.history
     if history is not None and history.records:
@@ -153,6 +157,59 @@ def performance_section(
         f"{train['accuracy'] - test['accuracy']:+.3f}); expected calibration error {cal.ece:.3f}."
     )
     return section
+
+
+#: The metrics the default policy judges that get an interval.
+JUDGED = (
+    "test_accuracy",
+    "test_balanced_accuracy",
+    "test_roc_auc",
+    "test_f1",
+    "accuracy_gap",
+    "ece",
+)
+
+
+def _add_intervals(section: Section, subject: Subject, settings, *, seed: int) -> None:
+    """Simultaneous intervals (Bonferroni over the judged metrics present) on the metrics."""
+    from audit.performance._intervals import bootstrap_scores, gap_interval, proportion_interval
+
+    metrics = {m.name: m for m in section.metrics if m.name in JUDGED and m.value is not None}
+    if not metrics:
+        return
+    alpha = (1 - settings.ci_level) / len(metrics)
+    y_test, y_train = subject.y_test.numpy(), subject.y_train.numpy()
+    proba = subject.predict_proba("test")
+    right_test = int((proba.argmax(1) == y_test).sum())
+    right_train = int((subject.predict_proba("train").argmax(1) == y_train).sum())
+    n_test, n_train = len(y_test), len(y_train)
+    if "test_accuracy" in metrics:
+        metrics["test_accuracy"].ci = proportion_interval(right_test, n_test, alpha=alpha)
+        metrics["test_accuracy"].n = n_test
+    if "accuracy_gap" in metrics:
+        metrics["accuracy_gap"].ci = gap_interval(
+            right_train, n_train, right_test, n_test, alpha=alpha
+        )
+        metrics["accuracy_gap"].n = n_test
+    replicates = bootstrap_scores(
+        y_test, proba, n_boot=settings.n_bootstrap, seed=seed, n_bins=settings.calibration_bins
+    )
+    fewest = int(np.bincount(y_test, minlength=proba.shape[1]).min())
+    for name, values in replicates.items():
+        metric = metrics.get(name if name == "ece" else f"test_{name}")
+        if metric is None or np.isnan(values).all():
+            continue
+        low, high = np.nanquantile(values, [alpha / 2, 1 - alpha / 2])
+        metric.ci = [float(min(low, metric.value)), float(max(high, metric.value))]
+        metric.n = n_test
+        if name in ("roc_auc", "f1", "balanced_accuracy"):
+            metric.events = fewest  # rows of the rarest class
+    section.notes.append(
+        f"Intervals are simultaneous {settings.ci_level:.0%} intervals over the {len(metrics)} "
+        "judged metrics (Bonferroni): Wilson for test accuracy, Newcombe for the train-test gap "
+        f"(statsmodels), percentile intervals from {settings.n_bootstrap} class-stratified "
+        f"bootstrap resamples of the test rows (seed {seed}) for the others."
+    )
 
 
 def _val_loss_rise(history: TrainingHistory) -> float | None:

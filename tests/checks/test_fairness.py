@@ -21,7 +21,7 @@ Y_TRUE = [1, 1, 0, 0, 1, 1, 1, 0, 0]
 Y_PRED = [1, 0, 0, 0, 1, 1, 0, 1, 0]
 GROUPS = ["A"] * 4 + ["B"] * 5
 #: Judge every group of the tiny table, and skip the slow parts.
-TINY = FairnessSettings(min_group_size=1, n_bootstrap=200, mitigation=False)
+TINY = FairnessSettings(min_group_size=1, mitigation=False)
 
 
 def test_group_metrics_equal_a_hand_computation():
@@ -70,7 +70,7 @@ def test_disparities_equal_a_hand_computation():
 
 
 def test_disparities_equal_fairlearn_on_credit(credit_subject):
-    section = fairness.run(credit_subject, FairnessSettings(n_bootstrap=0, mitigation=False))
+    section = fairness.run(credit_subject, FairnessSettings(intervals=False, mitigation=False))
     y = credit_subject.y_test.numpy()
     pred = credit_subject.predict_proba("test").argmax(axis=1)
     for feature in ("sex", "age_group"):
@@ -93,7 +93,7 @@ def _band_case(selected_in_b: int) -> audit.Section:
     y_pred = np.array([1] * 50 + [0] * 50 + [1] * selected_in_b + [0] * (40 - selected_in_b))
     groups = pd.DataFrame({"g": ["A"] * 100 + ["B"] * 40})
     section = fairness_section(
-        y_true, y_pred, groups, settings=FairnessSettings(n_bootstrap=0, mitigation=False)
+        y_true, y_pred, groups, settings=FairnessSettings(intervals=False, mitigation=False)
     )
     return audit.Policy().apply(section)
 
@@ -111,7 +111,7 @@ def test_four_fifths_verdict_flips_at_the_band_edges(selected, ratio, verdict):
 
 def test_reference_group_is_configurable():
     settings = FairnessSettings(
-        min_group_size=1, n_bootstrap=0, mitigation=False, reference_groups={"group": "A"}
+        min_group_size=1, intervals=False, mitigation=False, reference_groups={"group": "A"}
     )
     section = fairness.run(fixed_prediction_subject(Y_TRUE, Y_PRED, GROUPS), settings)
     assert section.metric("selection_rate_vs_reference[group: B / A]").value == pytest.approx(
@@ -138,20 +138,36 @@ def test_small_groups_are_flagged_not_judged():
     assert not [m for m in section.metrics if m.name.endswith("_vs_reference")]
 
 
-def test_intervals_are_seeded_and_bracket_the_estimate(credit_subject):
-    from audit.checks import RunContext
+def test_intervals_are_simultaneous_statsmodels_intervals_that_bracket_the_estimate(
+    credit_subject,
+):
+    from statsmodels.stats.proportion import confint_proportions_2indep
 
-    settings = FairnessSettings(n_bootstrap=300, mitigation=False)
-    seven, eight = RunContext.for_checks(7, ["fairness"]), RunContext.for_checks(8, ["fairness"])
-    a = fairness.run(credit_subject, settings, seven["fairness"])
-    b = fairness.run(credit_subject, settings, seven["fairness"])
-    c = fairness.run(credit_subject, settings, eight["fairness"])
-    key = "demographic_parity_ratio[sex]"
-    assert a.metric(key).ci == b.metric(key).ci != c.metric(key).ci
-    low, high = a.metric(key).ci
-    assert low < a.metric(key).value < high
-    intervals = a.table("group_intervals")
-    assert len(intervals.rows) == 8 * 8  # 8 groups (sex, age group, intersection) x 8 rates
+    section = fairness.run(credit_subject, FairnessSettings(mitigation=False))
+    rows = {(r[0], r[1]): r for r in section.table("by_group").rows}
+    judged = {}
+    for feature, _group in rows:
+        judged[feature] = judged.get(feature, 0) + bool(rows[feature, _group][-1])
+    family = sum(k * (k - 1) // 2 for k in judged.values()) * 6  # pairs x rates x features
+    assert f"over the {family} group contrasts" in " ".join(section.notes)
+    # the female/male selection-rate contrast: statsmodels' interval at the Bonferroni level
+    y_pred = credit_subject.predict_proba("test").argmax(1)
+    sex = credit_subject.sensitive_test["sex"].to_numpy()
+    f, m = sex == "female", sex == "male"
+    low, high = confint_proportions_2indep(
+        y_pred[f].sum(), f.sum(), y_pred[m].sum(), m.sum(),
+        method="log-adjusted", compare="ratio", alpha=0.05 / family,
+    )
+    metric = section.metric("selection_rate_vs_reference[sex: female / male]")
+    assert metric.ci == pytest.approx([low, high])
+    assert metric.events == y_pred[f].sum() + y_pred[m].sum() and metric.n == f.sum()
+    for m_ in section.metrics:
+        if m_.ci is not None and m_.value is not None:
+            assert m_.ci[0] <= m_.value + 1e-12 and m_.value <= m_.ci[1] + 1e-12, m_.key
+    # the same input gives the same intervals (closed form, no resampling)
+    again = fairness.run(credit_subject, FairnessSettings(mitigation=False))
+    assert [m_.ci for m_ in again.metrics] == [m_.ci for m_ in section.metrics]
+    assert len(section.table("group_intervals").rows) == 8 * 6  # 8 groups x 6 rates
 
 
 def test_intersection_and_binned_continuous_features():
@@ -163,7 +179,7 @@ def test_intersection_and_binned_continuous_features():
         y,
         rng.integers(0, 2, n),
         sensitive,
-        settings=FairnessSettings(n_bootstrap=0, mitigation=False),
+        settings=FairnessSettings(intervals=False, mitigation=False),
     )
     features = {row[0] for row in section.table("by_group").rows}
     assert features == {"sex", "age", "sex & age"}
@@ -212,6 +228,9 @@ def test_without_sensitive_features_the_section_says_so(tiny_data):
 
 def test_credit_section_summarises_after_the_policy(credit_result):
     section = credit_result.section("fairness")
-    assert section.summary.startswith("Lowest demographic parity ratio")
-    assert "group-vs-reference ratios fall outside the four-fifths band" in section.summary
+    # first the metrics that set the verdict, then the band, then the lowest ratio
+    setting = [m for m in section.metrics if m.verdict == section.verdict]
+    assert section.summary.startswith(f"{section.verdict.upper()} set by {setting[0].key} = ")
+    assert "group-vs-reference ratios lie outside the four-fifths band" in section.summary
+    assert "Lowest demographic parity ratio" in section.summary
     assert {t.id for t in section.tables} == {"by_group", "group_intervals", "mitigation"}

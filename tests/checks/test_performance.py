@@ -104,3 +104,42 @@ def test_without_history_there_is_no_learning_curve(tiny_data):
     assert "val_loss_rise" not in {m.key for m in section.metrics}
     assert [f.id for f in section.figures] == ["reliability"]
     assert any("No training history" in n for n in section.notes)
+
+
+def test_intervals_are_simultaneous_and_seeded(credit_subject):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from audit.checks import RunContext
+    from audit.config import PerformanceSettings
+
+    settings = PerformanceSettings(n_bootstrap=200)
+    context = RunContext.for_checks(3, ["performance"])["performance"]
+    section = performance.run(credit_subject, settings, context)
+    judged = [m for m in section.metrics if m.ci is not None]
+    assert {m.name for m in judged} == {
+        "test_accuracy", "test_balanced_accuracy", "test_roc_auc", "test_f1", "accuracy_gap", "ece"
+    }
+    accuracy = section.metric("test_accuracy")
+    n = len(credit_subject.y_test)
+    right = round(accuracy.value * n)
+    wilson = proportion_confint(right, n, alpha=0.05 / 6, method="wilson")
+    assert accuracy.ci == pytest.approx(list(wilson)) and accuracy.n == n
+    for metric in judged:
+        assert metric.ci[0] <= metric.value <= metric.ci[1], metric.key
+    again = performance.run(credit_subject, settings, context)
+    assert [m.ci for m in again.metrics] == [m.ci for m in section.metrics]
+    other = performance.run(credit_subject, settings, RunContext.for_checks(4, ["p"])["p"])
+    assert other.metric("test_roc_auc").ci != section.metric("test_roc_auc").ci
+
+
+def test_bootstrap_auc_of_the_sample_itself_is_sklearns():
+    from audit.performance._intervals import _auc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    score = np.round(rng.random(200), 2)  # ties included
+    weights = np.vstack([np.ones(200, dtype=int), rng.multinomial(200, np.ones(200) / 200)])
+    auc = _auc(score, y == 1, weights)
+    assert auc[0] == pytest.approx(roc_auc_score(y, score))
+    rows = np.repeat(np.arange(200), weights[1])
+    assert auc[1] == pytest.approx(roc_auc_score(y[rows], score[rows]))

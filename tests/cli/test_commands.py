@@ -110,7 +110,7 @@ def test_own_model_from_a_config_entry_point(tmp_path):
     (tmp_path / "my_entry.py").write_text(ENTRY)
     config = tmp_path / "audit.yaml"
     config.write_text(
-        "subject: my_entry:build\nseed: 3\nfairness: {n_bootstrap: 50, min_group_size: 10}\n"
+        "subject: my_entry:build\nseed: 3\nfairness: {mitigation: false, min_group_size: 10}\n"
         "model_card: {owners: [me], intended_use: testing}\n"
     )
     result = runner.invoke(app, ["run", "--config", str(config), "--out", str(tmp_path / "out")])

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 import audit
 from audit.datasets._online import DatasetUnavailableError, adult, huggingface_text
 
-FAST = {"fairness": {"n_bootstrap": 0, "mitigation": False}}
+FAST = {"fairness": {"intervals": False, "mitigation": False}}
 
 
 def _overfitting(subject):

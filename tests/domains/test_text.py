@@ -24,7 +24,7 @@ from audit.datasets._sentiment import (
 from audit.models._transformer import TransformerClassifier
 from audit.report import render_html
 
-FAST = {"fairness": {"n_bootstrap": 0, "mitigation": False}}
+FAST = {"fairness": {"intervals": False, "mitigation": False}}
 DP = f"demographic_parity_difference[{GROUP_COLUMN}]"
 
 

@@ -41,7 +41,7 @@ def test_section_reports_before_and_after_with_a_tradeoff_figure():
         mitigation_data=MitigationData(
             s_fit, y_fit, pd.DataFrame({"group": g_fit}), source="fit rows"
         ),
-        settings=FairnessSettings(n_bootstrap=0),
+        settings=FairnessSettings(),
     )
     table = section.table("mitigation")
     methods = [row[1] for row in table.rows]
@@ -63,7 +63,7 @@ def test_without_scores_mitigation_is_explained():
         y,
         (s >= 0.5).astype(int),
         pd.DataFrame({"group": g}),
-        settings=FairnessSettings(n_bootstrap=0),
+        settings=FairnessSettings(),
     )
     assert "Mitigation needs scores" in " ".join(section.notes)
 
