@@ -38,7 +38,7 @@ def test_library_audits_scores_with_all_three_sections(table):
         y_true="y",
         y_score="score",
         sensitive=["sex", "age"],
-        config={"fairness": {"n_bootstrap": 200}},
+        config={"fairness": {"intervals": True}},
     )
     assert [s.id for s in result.sections] == ["data", "performance", "fairness"]
     y, pred = table["y"].to_numpy(), (table["score"] >= 0.5).astype(int).to_numpy()
@@ -65,7 +65,7 @@ def test_positive_label_and_predicted_labels(table):
         y_pred="pred_label",
         sensitive=["sex"],
         positive_label="good",
-        config={"fairness": {"n_bootstrap": 0}},
+        config={"fairness": {"intervals": False}},
     )
     expected = np.mean(frame["label"] == frame["pred_label"])
     assert result.section("performance").metric("test_accuracy").value == pytest.approx(expected)

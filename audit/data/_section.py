@@ -7,19 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from audit.data._duplicates import duplicates_part
 from audit.data._inputs import SplitData, grouped, validated
 from audit.data._inputs import n_classes as count_classes
-from audit.data._shift import (
-    Shares,
-    column_shift,
-    crosstab,
-    duplicate_count,
-    factorize,
-    row_hashes,
-    shares,
-)
+from audit.data._metrics import add as _add
+from audit.data._shift import Shares, crosstab, factorize, shares
+from audit.data._shift_part import shift_part
 from audit.errors import bad_input
-from audit.results import Figure, Metric, Section, Table
+from audit.results import Figure, Section, Table
 from audit.settings import DataSettings
 from audit.subject import Subject
 
@@ -27,18 +22,6 @@ __all__ = ["SplitData", "data_section", "subject_data_section"]
 
 SECTION_ID = "data"
 TITLE = "Data"
-
-_DESCRIPTIONS = {
-    "min_group_share": "smallest group's share of all rows",
-    "representation_gap": "largest gap between a group's share in a split and in all rows",
-    "base_rate_ratio": "smallest over largest group share of label 1 (all rows)",
-    "minority_class_share": "smallest class's share of all rows",
-    "max_missing_share": "largest share of missing values in a column (all rows)",
-    "duplicate_share": "share of rows repeating an earlier row of their split (features and label)",
-    "train_test_overlap": "share of test rows whose features equal a train row's",
-    "max_abs_smd": "largest |standardised mean difference| of a numeric feature, test vs train",
-    "max_psi": "largest population stability index of a feature, test vs train",
-}
 
 
 @dataclass
@@ -87,10 +70,12 @@ def data_section(
     Section
         Metrics ``min_group_share[feature]``, ``representation_gap[feature]`` (two or
         more splits), ``base_rate_ratio[feature]`` (binary labels),
-        ``minority_class_share``, ``max_missing_share``, ``duplicate_share`` and, with
-        train and test, ``train_test_overlap``, ``max_abs_smd`` and ``max_psi``; tables
+        ``minority_class_ratio``, ``max_missing_share``, ``identifiable_duplicate_share``
+        and, with train and test, ``identifiable_train_test_overlap``, ``max_shifted_smd`` and
+        ``max_shifted_psi`` (judged), ``max_abs_smd`` and ``max_psi`` (shown); tables
         ``representation``, ``base_rates``, ``label_balance``, ``missing``,
-        ``duplicates`` and ``shift``. Verdicts are left to the policy.
+        ``duplicates`` and ``shift``. Verdicts are left to the policy; the metrics'
+        descriptions say how each is measured.
 
     Raises
     ------
@@ -138,14 +123,15 @@ def data_section(
     if first.features.shape[1] == 0:
         section.notes.append("No feature columns: duplicates and shift were not measured.")
     else:
-        _duplicates(section, splits)
+        duplicates_part(section, splits)
         if paired:
-            _shift(section, splits["train"].features, splits["test"].features, settings)
+            train, test = splits["train"].features, splits["test"].features
+            shift_part(section, train, test, settings)
     if not paired:
         section.notes.append(
             "Train/test overlap and shift need a 'train' and a 'test' split: not measured."
         )
-    section.summary = _summary(section, rows)
+    section.summary = _summary(section, rows, n_classes)
     return section
 
 
@@ -181,10 +167,6 @@ def subject_data_section(subject: Subject, settings: DataSettings | None = None)
             features = pd.DataFrame(flat, columns=columns)
         splits[split] = SplitData(features, y.numpy(), getattr(subject, f"sensitive_{split}"))
     return data_section(splits, class_names=list(subject.class_names), settings=settings)
-
-
-def _add(section: Section, name: str, value: float, scope: str | None = None) -> None:
-    section.metrics.append(Metric(name, value, scope=scope, description=_DESCRIPTIONS[name]))
 
 
 def _groups(section: Section, splits: dict[str, SplitData], rows: _Rows, n_classes: int) -> None:
@@ -260,7 +242,7 @@ def _label_balance(
 ) -> None:
     counts = rows.shares(rows.labels, n_classes)
     names = class_names or [f"class {c}" for c in range(n_classes)]
-    _add(section, "minority_class_share", counts.share.min())
+    _add(section, "minority_class_ratio", counts.share.min() * n_classes)
     section.tables.append(
         Table(
             id="label_balance",
@@ -270,6 +252,8 @@ def _label_balance(
                 rows.row([c, name, int(counts.total[c])], counts.share[c], counts.split_share[:, c])
                 for c, name in enumerate(names)
             ],
+            caption=f"The policy judges the smallest share against the even share 1/C = "
+            f"{1 / n_classes:.3f} (minority_class_ratio = smallest share x C).",
         )
     )
 
@@ -297,61 +281,7 @@ def _missing(section: Section, splits: dict[str, SplitData]) -> None:
     )
 
 
-def _duplicates(section: Section, splits: dict[str, SplitData]) -> None:
-    hashes = row_hashes({name: s.features for name, s in splits.items()})
-    overlap = "train" in splits and "test" in splits
-    rows, total_dups, total_rows = [], 0, 0
-    for name, split in splits.items():
-        dups = duplicate_count(hashes[name], split.labels)
-        n = len(split.labels)
-        total_dups, total_rows = total_dups + dups, total_rows + n
-        rows.append([name, n, dups, dups / n] + ([None, None] if overlap else []))
-    share = total_dups / total_rows
-    _add(section, "duplicate_share", share)
-    if len(splits) > 1:
-        rows.append(["all splits", total_rows, total_dups, share, *rows[0][4:]])
-    if overlap:
-        in_train = int(pd.Series(hashes["test"]).isin(hashes["train"]).sum())
-        test_row = rows[list(splits).index("test")]
-        test_row[4:] = [in_train, in_train / test_row[1]]
-        _add(section, "train_test_overlap", test_row[5])
-    section.tables.append(
-        Table(
-            id="duplicates",
-            title="Duplicated rows",
-            columns=["split", "rows", "duplicates", "duplicate_share"]
-            + (["in_train", "in_train_share"] if overlap else []),
-            rows=rows,
-            caption="Duplicates repeat an earlier row of the same split (features and label); "
-            "in_train counts test rows whose features equal a train row's.",
-        )
-    )
-
-
-def _shift(
-    section: Section, train: pd.DataFrame, test: pd.DataFrame, settings: DataSettings
-) -> None:
-    options = {"max_categories": settings.max_categories, "psi_bins": settings.psi_bins}
-    shifts = [column_shift(str(c), train[c], test[c], **options) for c in train.columns]
-    shifts.sort(key=lambda s: -s.psi)
-    smds = [abs(s.smd) for s in shifts if s.smd is not None]
-    if smds:
-        _add(section, "max_abs_smd", max(smds))
-    _add(section, "max_psi", shifts[0].psi)
-    section.tables.append(
-        Table(
-            id="shift",
-            title="Train/test shift by feature",
-            columns=["feature", "kind", "smd", "psi"],
-            rows=[[s.feature, s.kind, s.smd, s.psi] for s in shifts],
-            caption=f"numeric: more than {settings.max_categories} distinct values, PSI over "
-            f"{settings.psi_bins} quantile bins of train; categorical: PSI over levels. "
-            "SMD: (mean test - mean train) / pooled standard deviation.",
-        )
-    )
-
-
-def _summary(section: Section, rows: _Rows) -> str:
+def _summary(section: Section, rows: _Rows, n_classes: int) -> str:
     values = {m.key: m.value for m in section.metrics}
     text = f"{int(rows.sizes.sum()):,} rows"
     if len(rows.names) > 1:
@@ -362,11 +292,22 @@ def _summary(section: Section, rows: _Rows) -> str:
     if group_shares:
         low = min(group_shares, key=lambda m: m.value)
         findings.append(f"smallest group share {low.value:.3f} ({low.scope})")
-    findings.append(f"minority class share {values['minority_class_share']:.3f}")
+    ratio = values["minority_class_ratio"]
+    findings.append(
+        f"smallest class share {ratio / n_classes:.3f} ({ratio:.2f} of the even share "
+        f"{1 / n_classes:.3f})"
+    )
     findings.append(f"largest missing share {values['max_missing_share']:.3f}")
-    if "duplicate_share" in values:
-        findings.append(f"duplicate share {values['duplicate_share']:.3f}")
+    if "identifiable_duplicate_share" in values:
+        overall = section.table("duplicates").rows[-1]
+        findings.append(
+            f"duplicate share {overall[3]:.3f} ({overall[6]:.3f} of rows that identify themselves)"
+        )
     if "max_psi" in values:
-        top = section.table("shift").rows[0][0]
-        findings.append(f"largest PSI {values['max_psi']:.3f} ({top})")
+        shift = section.table("shift").rows
+        flagged = sum(row[-1] != "no" for row in shift)
+        findings.append(
+            f"{flagged} of {len(shift)} features shifted beyond noise (largest PSI "
+            f"{values['max_psi']:.3f}, {shift[0][0]})"
+        )
     return f"{text}: " + ", ".join(findings) + "."

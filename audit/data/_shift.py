@@ -1,7 +1,8 @@
-"""Pure computations of the data check: counts by split, row hashes, and train/test shift.
+"""Pure computations of the data check: counts by split, and train/test shift.
 
 Shift is measured per column with the standardised mean difference (SMD) and the
-population stability index (PSI). Nothing here builds a section.
+population stability index (PSI), each with a two-sample test (:mod:`audit.data._stats`).
+Nothing here builds a section.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from audit.data._stats import chi_square_homogeneity, mean_difference_p, smd_standard_error
+
 __all__ = [
     "MISSING_GROUP",
     "PSI_FLOOR",
@@ -18,10 +21,8 @@ __all__ = [
     "Shares",
     "column_shift",
     "crosstab",
-    "duplicate_count",
     "factorize",
     "psi",
-    "row_hashes",
     "shares",
     "smd",
 ]
@@ -110,40 +111,23 @@ def factorize(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [MISSING_GROUP if pd.isna(u) else str(u) for u in uniques]
 
 
-def row_hashes(frames: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """One uint64 hash per row of each frame (same columns), comparable across frames.
-
-    A numeric column whose dtype differs between frames is hashed as float64, so
-    that ``3`` in one frame equals ``3.0`` in another.
-    """
-    for column in next(iter(frames.values())).columns:
-        dtypes = {frame[column].dtype for frame in frames.values()}
-        if len(dtypes) > 1 and all(pd.api.types.is_numeric_dtype(d) for d in dtypes):
-            frames = {k: f.astype({column: np.float64}) for k, f in frames.items()}
-    return {k: pd.util.hash_pandas_object(f, index=False).to_numpy() for k, f in frames.items()}
-
-
-def duplicate_count(hashes: np.ndarray, labels: np.ndarray) -> int:
-    """Rows whose (row hash, label) pair repeats an earlier row's, as ``duplicated()``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> duplicate_count(np.array([7, 7, 7], dtype=np.uint64), np.array([0, 0, 1]))
-    1
-    """
-    keyed = pd.DataFrame({"features": hashes, "label": labels})
-    return int(pd.util.hash_pandas_object(keyed, index=False).duplicated().sum())
-
-
 @dataclass
 class ColumnShift:
-    """The shift of one feature: ``kind`` is ``"numeric"`` or ``"categorical"``."""
+    """The shift of one feature: ``kind`` is ``"numeric"`` or ``"categorical"``.
+
+    ``smd_se`` and ``p_smd`` (numeric only) are the SMD's standard error and the p-value
+    of Welch's test of equal means; ``p_psi`` is the p-value of the chi-square test of
+    equal distributions over the bins (or levels) the PSI is computed on. The
+    p-values are raw: the section adjusts them over all its tests.
+    """
 
     feature: str
     kind: str
     smd: float | None
     psi: float
+    smd_se: float | None = None
+    p_smd: float | None = None
+    p_psi: float = 1.0
 
 
 def psi(expected: np.ndarray, actual: np.ndarray) -> float:
@@ -188,13 +172,13 @@ def smd(train: np.ndarray, test: np.ndarray) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _shares(bins: np.ndarray, n_bins: int) -> np.ndarray:
-    counts = np.bincount(bins, minlength=n_bins)
+def _shares(counts: np.ndarray) -> np.ndarray:
     return counts / max(int(counts.sum()), 1)
 
 
-def _numeric_psi(train: np.ndarray, test: np.ndarray, n_bins: int) -> float:
-    """PSI over ``n_bins`` quantile bins of the train values (right-closed), NaN its own bin."""
+def _numeric_bins(train: np.ndarray, test: np.ndarray, n_bins: int) -> tuple[np.ndarray, ...]:
+    """Counts of each split over ``n_bins`` quantile bins of the train values
+    (right-closed), NaN a bin of its own."""
     finite_train = train[~np.isnan(train)]
     inner = np.empty(0)
     if finite_train.size:
@@ -202,19 +186,27 @@ def _numeric_psi(train: np.ndarray, test: np.ndarray, n_bins: int) -> float:
         inner = inner[np.isfinite(inner)]
     nan_bin = inner.size + 1  # bins 0..inner.size are the edges (-inf, e1], ..., (ek, inf)
 
-    def bins(values: np.ndarray) -> np.ndarray:
+    def counts(values: np.ndarray) -> np.ndarray:
         index = np.searchsorted(inner, values, side="left")
-        return np.where(np.isnan(values), nan_bin, index)
+        return np.bincount(np.where(np.isnan(values), nan_bin, index), minlength=nan_bin + 1)
 
-    return psi(_shares(bins(train), nan_bin + 1), _shares(bins(test), nan_bin + 1))
+    return counts(train), counts(test)
 
 
-def _level_psi(train: pd.Series, test: pd.Series) -> float:
-    """PSI over the levels of both splits (a missing value is a level)."""
+def _level_counts(train: pd.Series, test: pd.Series) -> tuple[np.ndarray, ...]:
+    """Counts of each split over the levels of both (a missing value is a level)."""
     both = pd.concat([train, test], ignore_index=True)
     codes, levels = pd.factorize(both, use_na_sentinel=False)
     n = len(levels)
-    return psi(_shares(codes[: len(train)], n), _shares(codes[len(train) :], n))
+    return np.bincount(codes[: len(train)], minlength=n), np.bincount(
+        codes[len(train) :], minlength=n
+    )
+
+
+def _numeric_psi(train: np.ndarray, test: np.ndarray, n_bins: int) -> float:
+    """PSI over ``n_bins`` quantile bins of the train values (right-closed), NaN its own bin."""
+    a, b = _numeric_bins(train, test, n_bins)
+    return psi(_shares(a), _shares(b))
 
 
 def _more_distinct_than(values: np.ndarray, limit: int, head: int = 10_000) -> bool:
@@ -233,20 +225,22 @@ def _more_distinct_than(values: np.ndarray, limit: int, head: int = 10_000) -> b
 def column_shift(
     feature: str, train: pd.Series, test: pd.Series, *, max_categories: int, psi_bins: int
 ) -> ColumnShift:
-    """Measure the shift of one column between the train and test splits.
+    """Measure and test the shift of one column between the train and test splits.
 
     A numeric column with more than ``max_categories`` distinct values gets its
-    SMD and a PSI over ``psi_bins`` quantile bins of the train values (edges from
-    the train quantiles, duplicates dropped, outer edges at -inf and +inf); any
-    other column gets a PSI over its levels.
+    SMD (with its standard error and Welch's test of equal means) and a PSI over
+    ``psi_bins`` quantile bins of the train values (edges from the train quantiles,
+    duplicates dropped, outer edges at -inf and +inf); any other column gets a PSI
+    over its levels. The PSI comes with the chi-square test of equal distributions
+    over the same bins (:func:`audit.data._stats.chi_square_homogeneity`).
 
     Examples
     --------
     >>> import pandas as pd
     >>> shift = column_shift("x", pd.Series(["a", "b"]), pd.Series(["a", "b"]),
     ...                      max_categories=20, psi_bins=10)
-    >>> shift.kind, shift.smd, shift.psi
-    ('categorical', None, 0.0)
+    >>> shift.kind, shift.smd, shift.psi, shift.p_psi
+    ('categorical', None, 0.0, 1.0)
     """
     numeric = pd.api.types.is_numeric_dtype(train.dtype) and pd.api.types.is_numeric_dtype(
         test.dtype
@@ -256,5 +250,17 @@ def column_shift(
         a = train.to_numpy(dtype=np.float64, na_value=np.nan)
         b = test.to_numpy(dtype=np.float64, na_value=np.nan)
         if _more_distinct_than(np.concatenate([a, b]), max_categories):
-            return ColumnShift(feature, "numeric", smd(a, b), _numeric_psi(a, b, psi_bins))
-    return ColumnShift(feature, "categorical", None, _level_psi(train, test))
+            counts = _numeric_bins(a, b, psi_bins)
+            shift = ColumnShift(feature, "numeric", smd(a, b), psi(*map(_shares, counts)))
+            shift.p_psi = chi_square_homogeneity(*counts)[2]
+            a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+            if shift.smd is not None:
+                shift.smd_se = smd_standard_error(shift.smd, a.size, b.size)
+                shift.p_smd = mean_difference_p(
+                    a.mean(), a.var(ddof=1), a.size, b.mean(), b.var(ddof=1), b.size
+                )
+            return shift
+    counts = _level_counts(train, test)
+    shift = ColumnShift(feature, "categorical", None, psi(*map(_shares, counts)))
+    shift.p_psi = chi_square_homogeneity(*counts)[2]
+    return shift

@@ -10,8 +10,10 @@ import audit
 from audit.checks import _data as data
 from audit.checks import check_names
 from audit.config import DataSettings
+from audit.data._duplicates import chance_matches, column_codes
 from audit.data._section import SplitData, data_section
 from audit.errors import AuditInputError
+from audit.policy import Policy
 from audit.report import render_html
 
 # Train: 5 rows, test: 3 rows.
@@ -36,6 +38,11 @@ def _tiny() -> dict[str, SplitData]:
     return {"train": train, "test": test}
 
 
+def _split(x=(1, 2), labels=(0, 1), sensitive=None, column="x") -> SplitData:
+    features = pd.DataFrame({column: list(x)}) if isinstance(x, tuple) else x
+    return SplitData(features, np.array(labels), sensitive)
+
+
 def _rows(section, table_id: str, key: int = 1) -> dict:
     return {row[key]: row for row in section.table(table_id).rows if row[0] != "age"}
 
@@ -43,31 +50,13 @@ def _rows(section, table_id: str, key: int = 1) -> dict:
 def test_representation_shares_by_hand():
     section = data_section(_tiny())
     table = section.table("representation")
-    assert table.columns == [
-        "sensitive_feature",
-        "group",
-        "count",
-        "share",
-        "share_train",
-        "share_test",
-    ]
+    head = ["sensitive_feature", "group", "count"]
+    assert table.columns == [*head, "share", "share_train", "share_test"]
     rows = _rows(section, "representation")
-    assert rows["f"] == [
-        "sex",
-        "f",
-        3,
-        pytest.approx(3 / 8),
-        pytest.approx(1 / 5),
-        pytest.approx(2 / 3),
-    ]
-    assert rows["m"] == [
-        "sex",
-        "m",
-        5,
-        pytest.approx(5 / 8),
-        pytest.approx(4 / 5),
-        pytest.approx(1 / 3),
-    ]
+    assert rows["f"][:3] == ["sex", "f", 3]
+    assert rows["f"][3:] == pytest.approx([3 / 8, 1 / 5, 2 / 3])
+    assert rows["m"][:3] == ["sex", "m", 5]
+    assert rows["m"][3:] == pytest.approx([5 / 8, 4 / 5, 1 / 3])
     assert section.metric("min_group_share[sex]").value == pytest.approx(3 / 8)
     assert section.metric("min_group_share[age]").value == pytest.approx(2 / 8)
     # largest |split share - all share|: test f 2/3 against 3/8
@@ -103,23 +92,25 @@ def test_label_balance_by_hand():
     section = data_section(_tiny(), class_names=["no", "yes"])
     table = section.table("label_balance")
     assert table.columns == ["label", "class", "count", "share", "share_train", "share_test"]
-    assert table.rows[0] == [
-        0,
-        "no",
-        3,
-        pytest.approx(3 / 8),
-        pytest.approx(2 / 5),
-        pytest.approx(1 / 3),
-    ]
-    assert table.rows[1] == [
-        1,
-        "yes",
-        5,
-        pytest.approx(5 / 8),
-        pytest.approx(3 / 5),
-        pytest.approx(2 / 3),
-    ]
-    assert section.metric("minority_class_share").value == pytest.approx(3 / 8)
+    assert [row[:3] for row in table.rows] == [[0, "no", 3], [1, "yes", 5]]
+    assert table.rows[0][3:] == pytest.approx([3 / 8, 2 / 5, 1 / 3])
+    assert table.rows[1][3:] == pytest.approx([5 / 8, 3 / 5, 2 / 3])
+    # the smallest class share against the even share 1/2
+    assert section.metric("minority_class_ratio").value == pytest.approx(3 / 8 * 2)
+    assert "1/C = 0.500" in table.caption
+
+
+@pytest.mark.parametrize(
+    ("counts", "verdict"),
+    [([154] * 10, "pass"), ([100] * 9 + [30], "warn"), ([100] * 9 + [8], "fail")],
+)
+def test_class_balance_is_judged_against_the_even_share(counts, verdict):
+    # ratio = smallest share x C: 1.0; 30/930 x 10 = 0.323 (< 0.4); 8/908 x 10 = 0.088 (< 0.1)
+    labels = np.repeat(np.arange(10), counts)
+    split = SplitData(pd.DataFrame({"x": np.arange(labels.size)}), labels, None)
+    metric = Policy().judge(data_section({"all": split}).metric("minority_class_ratio"))
+    assert metric.value == pytest.approx(min(counts) / sum(counts) * 10)
+    assert metric.verdict == verdict
 
 
 def test_missing_values_per_column_by_hand():
@@ -146,74 +137,111 @@ def test_no_missing_values_gives_zero_and_a_note():
 
 
 def test_duplicates_and_overlap_by_hand():
+    # 11 rows; a row identifies itself when fewer than 0.001 rows of its split would share
+    # its values by chance, each value's share counted among the rows not identical to it.
+    # train 3 repeats 0 and test 3 repeats 2: amounts 1.5, 7.5 are seen in those copies
+    # only (share 0). train 6 repeats 5, (4.5, a, 0): amount 4.5 is also in train 4, so
+    # 6 x (1/9) x (4/9) x (4/9) = 0.13 rows would match by chance: not counted.
     train = SplitData(
-        pd.DataFrame({"a": [1, 1, 2, 2, 3], "b": list("xxyyz")}), np.array([0, 0, 1, 0, 1]), None
+        pd.DataFrame({"amount": [1.5, 2.5, 3.5, 1.5, 4.5, 4.5, 4.5], "cat": list("abaabaa")}),
+        np.array([0, 1, 0, 0, 1, 0, 0]),
     )
     test = SplitData(
-        pd.DataFrame({"a": [1, 3, 4, 4], "b": list("xzww")}), np.array([1, 1, 0, 0]), None
+        pd.DataFrame({"amount": [2.5, 6.5, 7.5, 7.5], "cat": list("babb")}), np.array([1, 0, 1, 1])
     )
     section = data_section({"train": train, "test": test})
-    # train: row 1 repeats row 0; rows 2 and 3 differ in label. test: row 3 repeats row 2.
+    identifiable = ["identifying_rows", "identifiable_duplicates", "identifiable_duplicate_share"]
+    in_train = ["in_train", "in_train_share", "identifiable_in_train_share"]
+    assert section.table("duplicates").columns[4:] == identifiable + in_train
+    # train 4, 5, 6 do not identify themselves (4: 6 x 0.2 x 0.4 x 0.4 = 0.19 chance rows)
     assert section.table("duplicates").rows == [
-        ["train", 5, 1, pytest.approx(1 / 5), None, None],
-        ["test", 4, 1, pytest.approx(1 / 4), 2, pytest.approx(2 / 4)],
-        ["all splits", 9, 2, pytest.approx(2 / 9), None, None],
+        ["train", 7, 2, pytest.approx(2 / 7), 4, 1, pytest.approx(1 / 7), None, None, None],
+        ["test", 4, 1, pytest.approx(1 / 4), 4, 1, 0.25, 1, 0.25, 0.25],
+        ["all splits", 11, 3, pytest.approx(3 / 11), 8, 2, pytest.approx(2 / 11), None, None, None],
     ]
-    assert section.metric("duplicate_share").value == pytest.approx(2 / 9)
-    # test rows (1, x) and (3, z) are in train, whatever their label
-    assert section.metric("train_test_overlap").value == pytest.approx(0.5)
+    assert section.metric("identifiable_duplicate_share").value == pytest.approx(2 / 11)
+    # test row (2.5, b) is train row 1; amount 2.5 is seen in those two rows only
+    assert section.metric("identifiable_train_test_overlap").value == 0.25
+
+
+def test_chance_matches_follow_a_groupby():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.integers(0, 5, 300), "b": rng.choice(["u", "v", "w"], 300)})
+    frame = pd.concat([frame, frame.iloc[:20]], ignore_index=True)
+    lam = chance_matches(column_codes([frame]), 99)
+    alike = frame.groupby(["a", "b"])["a"].transform("size")
+    expected = 99 * np.prod(
+        [(frame.groupby(c)[c].transform("size") - alike) / (320 - alike) for c in "ab"], axis=0
+    )
+    assert lam == pytest.approx(expected)
+
+
+def test_low_cardinality_repeats_are_not_judged_but_copies_are():
+    # COMPAS-like: 4 categorical columns, 4,000 rows, nearly all rows repeat by chance
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"sex": rng.choice(["f", "m"], 4000, p=[0.2, 0.8]), "age": rng.choice(list("yom"), 4000)}
+        | {"race": rng.choice(list("abcdef"), 4000), "charge": rng.choice(["F", "M"], 4000)}
+    )
+    labels = rng.integers(0, 2, 4000)
+    section = Policy().apply(data_section({"all": SplitData(frame, labels)}))
+    row = section.table("duplicates").rows[0]
+    assert row[3] > 0.95 and row[4:] == [0, 0, 0.0]  # raw share, identifying rows, judged
+    assert section.metric("identifiable_duplicate_share").verdict == "pass"
+    assert any("Only 0 of 4000 rows can identify themselves" in n for n in section.notes)
+    # 40 copies of rows with a measurement (an amount) among 400
+    frame = frame.iloc[:400].assign(amount=rng.lognormal(7, 1, 400))
+    rows = np.concatenate([np.arange(400), np.arange(40)])
+    copied = SplitData(frame.iloc[rows], labels[rows])
+    metric = Policy().judge(data_section({"all": copied}).metric("identifiable_duplicate_share"))
+    assert (metric.value, metric.verdict) == (pytest.approx(40 / 440), "fail")
 
 
 def test_duplicates_follow_pandas_duplicated_and_overlap_follows_a_merge():
     rng = np.random.default_rng(0)
 
     def split(n):
-        frame = pd.DataFrame(
-            {
-                "a": rng.integers(0, 4, n),
-                "b": rng.choice(["u", "v", None], n),
-                "c": rng.integers(0, 3, n) / 2,
-            }
-        )
-        return SplitData(frame, rng.integers(0, 2, n), None)
+        a, b, c = rng.integers(0, 4, n), rng.choice(["u", "v", None], n), rng.integers(0, 3, n)
+        return SplitData(pd.DataFrame({"a": a, "b": b, "c": c / 2}), rng.integers(0, 2, n))
 
     splits = {"train": split(300), "test": split(200)}
     section = data_section(splits)
     expected = sum(int(s.features.assign(_y=s.labels).duplicated().sum()) for s in splits.values())
-    assert section.metric("duplicate_share").value == pytest.approx(expected / 500)
+    table = section.table("duplicates")
+    assert table.rows[-1][2:4] == [expected, pytest.approx(expected / 500)]
     train_rows = set(splits["train"].features.astype(str).itertuples(index=False))
     in_train = sum(
         row in train_rows for row in splits["test"].features.astype(str).itertuples(index=False)
     )
-    assert section.metric("train_test_overlap").value == pytest.approx(in_train / 200)
+    assert table.rows[1][7:9] == [in_train, pytest.approx(in_train / 200)]
+    assert section.metric("identifiable_train_test_overlap").value == 0.0  # all by chance
 
 
-def test_overlap_matches_integer_and_float_columns():
-    train = SplitData(pd.DataFrame({"a": [1, 2, 3]}), np.array([0, 1, 0]), None)
-    test = SplitData(pd.DataFrame({"a": [3.0, np.nan]}), np.array([0, 1]), None)
-    assert data_section({"train": train, "test": test}).metric("train_test_overlap").value == 0.5
+@pytest.mark.parametrize(
+    ("train", "test"),
+    [  # 3 equals 3.0; (1, x) is in train whatever the order of the columns
+        (pd.DataFrame({"a": [1, 2, 3]}), pd.DataFrame({"a": [3.0, np.nan]})),
+        (
+            pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}),
+            pd.DataFrame({"b": ["x", "z"], "a": [1, 2]}),
+        ),
+    ],
+)
+def test_overlap_matches_values_not_dtypes_or_column_order(train, test):
+    splits = {"train": _split(train, np.arange(len(train)) % 2), "test": _split(test)}
+    assert data_section(splits).metric("identifiable_train_test_overlap").value == 0.5
 
 
 def test_one_split_has_no_split_comparisons():
     split = _tiny()["train"]
     section = data_section({"all": split})
-    keys = {m.key for m in section.metrics}
-    assert keys == {
-        "min_group_share[sex]",
-        "min_group_share[age]",
-        "base_rate_ratio[sex]",
-        "base_rate_ratio[age]",
-        "minority_class_share",
-        "max_missing_share",
-        "duplicate_share",
+    keys = {
+        f"{name}[{f}]" for name in ("min_group_share", "base_rate_ratio") for f in ("sex", "age")
     }
-    assert section.table("representation").columns == [
-        "sensitive_feature",
-        "group",
-        "count",
-        "share",
-    ]
-    assert section.table("duplicates").columns == ["split", "rows", "duplicates", "duplicate_share"]
+    keys |= {"minority_class_ratio", "max_missing_share", "identifiable_duplicate_share"}
+    assert {m.key for m in section.metrics} == keys
+    assert section.table("representation").columns[2:] == ["count", "share"]
+    assert section.table("duplicates").columns[:3] == ["split", "rows", "duplicates"]
     with pytest.raises(KeyError):
         section.table("shift")
     assert section.summary.startswith("5 rows: smallest group share 0.200 (sex)")
@@ -222,31 +250,44 @@ def test_one_split_has_no_split_comparisons():
 def test_without_sensitive_features_the_rest_is_measured():
     splits = {name: SplitData(s.features, s.labels, None) for name, s in _tiny().items()}
     section = data_section(splits)
-    assert (
-        "No sensitive features: representation and base rates were not measured." in section.notes
-    )
+    notes = section.notes
+    assert "No sensitive features: representation and base rates were not measured." in notes
     assert [t.id for t in section.tables] == ["label_balance", "missing", "duplicates", "shift"]
     assert section.figures == []
     assert not any(m.scope for m in section.metrics)
 
 
 def test_multi_class_skips_base_rates_with_a_note():
-    split = SplitData(
-        pd.DataFrame({"x": range(6)}),
-        np.array([0, 1, 2, 0, 1, 2]),
-        pd.DataFrame({"g": list("aabbcc")}),
-    )
+    split = _split(tuple(range(6)), (0, 1, 2, 0, 1, 2), pd.DataFrame({"g": list("aabbcc")}))
     section = data_section({"all": split})
     assert "base_rate_ratio[g]" not in {m.key for m in section.metrics}
     assert any("3 classes" in note for note in section.notes)
-    assert section.metric("minority_class_share").value == pytest.approx(1 / 3)
+    assert section.metric("minority_class_ratio").value == pytest.approx(1.0)
+
+
+def test_summary_names_what_set_the_verdict_in_words_first():
+    # _tiny: the sex groups' shares differ by split (gap 0.29 > 0.10), x misses 3 of 8 values
+    section = Policy().apply(data_section(_tiny()))
+    data.conclude(section)
+    assert section.verdict == "fail"
+    lead = "FAIL set by representation_gap[sex] = 0.292, max_missing_share = 0.375. In words: "
+    assert section.summary.startswith(lead)
+    words = (
+        "groups of sex represented unevenly across the splits (fails above 0.1); "
+        "missing values (fails above 0.2). 8 rows (train 5, test 3): smallest group share"
+    )
+    assert words in section.summary
+    clean = SplitData(pd.DataFrame({"x": np.arange(100.0)}), np.arange(100) % 2)
+    section = Policy().apply(data_section({"all": clean}))
+    data.conclude(section)
+    assert "PASS set by minority_class_ratio = 1.000" in section.summary
+    assert "All 3 judged metrics are within their limits. 100 rows: smallest" in section.summary
 
 
 def test_section_is_strict_json():
     splits = _tiny()
-    splits["test"].sensitive.loc[:, "sex"] = (
-        "f"  # group m is absent from test: its base rate there is undefined
-    )
+    # group m is absent from test: its base rate there is undefined
+    splits["test"].sensitive.loc[:, "sex"] = "f"
     section = data_section(splits)
     assert _rows(section, "base_rates")["m"][5] is None
     json.dumps(asdict(section), allow_nan=False)
@@ -257,22 +298,17 @@ def test_run_on_credit_uses_the_raw_columns(credit_subject):
     for feature in ("sex", "age_group"):
         for name in ("min_group_share", "representation_gap", "base_rate_ratio"):
             assert section.metric(f"{name}[{feature}]").scope == feature
-    for key in (
-        "minority_class_share",
-        "max_missing_share",
-        "duplicate_share",
-        "train_test_overlap",
-        "max_abs_smd",
-        "max_psi",
-    ):
+    judged = {"minority_class_ratio", "max_missing_share", "identifiable_duplicate_share"}
+    judged |= {"identifiable_train_test_overlap", "max_shifted_smd", "max_shifted_psi"}
+    for key in judged | {"max_abs_smd", "max_psi"}:
         assert section.metric(key).value is not None
+        assert (key in data.CHECK.thresholds) == (key in judged)  # the raw maxima are shown only
     shifted = [row[0] for row in section.table("shift").rows]
     assert "checking_account" in shifted and "credit_amount" in shifted
     assert not any("=" in name for name in shifted)
     rows = {row[1]: row for row in section.table("label_balance").rows}
-    assert rows["good risk"][2] == int(
-        (credit_subject.y_train == 1).sum() + (credit_subject.y_test == 1).sum()
-    )
+    good = (credit_subject.y_train == 1).sum() + (credit_subject.y_test == 1).sum()
+    assert rows["good risk"][2] == int(good)
     assert all(m.verdict == "info" for m in section.metrics)  # the policy judges, not the check
 
 
@@ -281,7 +317,7 @@ def test_run_without_raw_columns_uses_the_model_inputs(tiny_data):
     subject = audit.Subject(torch.nn.Linear(3, 2), (X, y), (X, y), feature_names=["a", "b", "c"])
     section = data.run(subject)
     assert sorted(row[0] for row in section.table("shift").rows) == ["a", "b", "c"]
-    assert section.metric("train_test_overlap").value == 1.0
+    assert section.metric("identifiable_train_test_overlap").value == 1.0
     assert section.metric("max_psi").value == 0.0
 
 
@@ -298,76 +334,48 @@ def test_audit_run_applies_the_policy_and_renders(credit_subject):
     assert audit.AuditResult.from_json(result.to_json()) == result
 
 
+_ROWS = "expected features, labels and sensitive with the same number of rows, got 2 feature rows"
+
+
 @pytest.mark.parametrize(
     ("splits", "kwargs", "start"),
     [
         ({}, {}, "splits: expected a non-empty dict"),
         ([("train", None)], {}, "splits: expected a non-empty dict"),
         ({"train": (1, 2)}, {}, "splits['train']: expected an audit.data.SplitData"),
+        ({"all": _split(np.zeros((2, 1)))}, {}, "splits['all'].features: expected a pandas"),
         (
-            {"all": SplitData(np.zeros((2, 1)), np.array([0, 1]), None)},
-            {},
-            "splits['all'].features: expected a pandas DataFrame",
-        ),
-        (
-            {"all": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0.5, 1.0]), None)},
+            {"all": _split(labels=(0.5, 1.0))},
             {},
             "splits['all'].labels: expected a 1-D array of integer",
         ),
+        ({"all": _split(labels=(0, -1))}, {}, "splits['all'].labels: expected"),
         (
-            {"all": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0, -1]), None)},
-            {},
-            "splits['all'].labels: expected",
-        ),
-        (
-            {"all": SplitData(pd.DataFrame({"x": []}), np.array([], dtype=int), None)},
+            {"all": _split((), np.array([], dtype=int))},
             {},
             "splits['all']: expected at least one row",
         ),
+        ({"all": _split(sensitive="sex")}, {}, "splits['all'].sensitive: expected a pandas"),
+        ({"train": _split(labels=(0, 1, 1))}, {}, f"splits['train']: {_ROWS}, 3 labels."),
         (
-            {"all": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0, 1]), "sex")},
+            {"test": _split(sensitive=pd.DataFrame({"s": list("abc")}))},
             {},
-            "splits['all'].sensitive: expected a pandas DataFrame",
+            f"splits['test']: {_ROWS}, 2 labels and 3 sensitive rows.",
         ),
         (
-            {"train": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0, 1, 1]), None)},
-            {},
-            "splits['train']: expected features, labels and sensitive with the same number of rows, got 2 feature rows, 3 labels.",
-        ),
-        (
-            {
-                "test": SplitData(
-                    pd.DataFrame({"x": [1, 2]}), np.array([0, 1]), pd.DataFrame({"s": list("abc")})
-                )
-            },
-            {},
-            "splits['test']: expected features, labels and sensitive with the same number of rows, got 2 feature rows, 2 labels and 3 sensitive rows.",
-        ),
-        (
-            {
-                "train": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0, 1]), None),
-                "test": SplitData(pd.DataFrame({"y": [1, 2]}), np.array([0, 1]), None),
-            },
+            {"train": _split(), "test": _split(column="y")},
             {},
             "splits['test'].features: expected the same columns as splits['train'].features",
         ),
         (
-            {
-                "train": SplitData(
-                    pd.DataFrame({"x": [1, 2]}), np.array([0, 1]), pd.DataFrame({"s": list("ab")})
-                ),
-                "test": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0, 1]), None),
-            },
+            {"train": _split(sensitive=pd.DataFrame({"s": list("ab")})), "test": _split()},
             {},
-            "splits['test'].sensitive: expected the same sensitive columns as splits['train'], ['s']",
+            "splits['test'].sensitive: expected the same sensitive columns as splits['train'], "
+            "['s']",
         ),
+        ({"all": _split(labels=(0, 2))}, {"class_names": ["a", "b"]}, "class_names: expected at"),
         (
-            {"all": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0, 2]), None)},
-            {"class_names": ["a", "b"]},
-            "class_names: expected at least 3 names",
-        ),
-        (
-            {"all": SplitData(pd.DataFrame({"x": [1, 2]}), np.array([0, 1]), None)},
+            {"all": _split()},
             {"settings": {"psi_bins": 3}},
             "settings: expected an audit.config.DataSettings",
         ),
@@ -377,13 +385,6 @@ def test_bad_input_names_the_argument(splits, kwargs, start):
     with pytest.raises(AuditInputError) as info:
         data_section(splits, **kwargs)
     assert str(info.value).startswith(start)
-
-
-def test_split_data_keeps_columns_in_the_first_splits_order():
-    train = SplitData(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), np.array([0, 1]), None)
-    test = SplitData(pd.DataFrame({"b": ["x", "z"], "a": [1, 2]}), np.array([0, 1]), None)
-    section = data_section({"train": train, "test": test})
-    assert section.metric("train_test_overlap").value == 0.5  # (1, x) is in train
 
 
 def test_a_column_with_few_values_at_first_but_many_later_is_numeric():

@@ -81,7 +81,9 @@ def test_a_users_check_runs_is_configured_judged_and_reported(margin, tiny, tmp_
     metric = section.metric("mean_margin")
     assert metric.threshold == Threshold(warn=0.9, fail=0.99, higher_is_better=True)
     assert metric.verdict == ("fail" if metric.value < 0.99 else "warn")
-    assert section.summary == f"Margin verdict {section.verdict}."
+    # the runner leads with the metric that set the verdict, then the check's own summary
+    lead = f"{section.verdict.upper()} set by mean_margin = {metric.value:.3f}."
+    assert section.summary == f"{lead} Margin verdict {section.verdict}."
     # the same seed gives the same rows
     again = audit.run(tiny, checks=["margin"], config=config).section("margin")
     assert again.metric("mean_margin").value == metric.value
