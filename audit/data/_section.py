@@ -174,11 +174,21 @@ def _groups(section: Section, splits: dict[str, SplitData], rows: _Rows, n_class
     binary = n_classes == 2
     positive = (rows.labels == 1).astype(np.float64)
     representation, base_rates = [], []
-    for feature in next(iter(splits.values())).sensitive.columns:
+    features = list(next(iter(splits.values())).sensitive.columns)
+    alpha = 0.05 / max(1, len(features) * (2 if binary else 1))  # Bonferroni over the metrics
+    for feature in features:
         codes, groups = factorize(pd.concat([s.sensitive[feature] for s in splits.values()]))
         scope = str(feature)
         counts = rows.shares(codes, len(groups))
-        _add(section, "min_group_share", counts.share.min(), scope)
+        total = int(counts.total.sum())
+        _add(
+            section,
+            "min_group_share",
+            counts.share.min(),
+            scope,
+            ci=_smallest_share_interval(counts.total, alpha=alpha),
+            n=total,
+        )
         if len(rows.names) > 1:
             _add(section, "representation_gap", counts.gap, scope)
         for i, group in enumerate(groups):
@@ -186,9 +196,10 @@ def _groups(section: Section, splits: dict[str, SplitData], rows: _Rows, n_class
             representation.append(rows.row(head, counts.share[i], counts.split_share[:, i]))
         section.figures.append(_share_figure(scope, groups, counts, rows.names))
         if binary:
-            rate, split_rate = counts.rates(rows.hits(codes, len(groups), positive))
+            hits = rows.hits(codes, len(groups), positive)
+            rate, split_rate = counts.rates(hits)
             ratio = rate.min() / rate.max() if rate.max() > 0 else 1.0
-            _add(section, "base_rate_ratio", ratio, scope)
+            _base_rate_ratio(section, ratio, scope, hits.sum(axis=0), counts.total, alpha)
             for i, group in enumerate(groups):
                 head = [scope, group, int(counts.total[i])]
                 base_rates.append(rows.row(head, rate[i], split_rate[:, i]))
@@ -217,6 +228,30 @@ def _groups(section: Section, splits: dict[str, SplitData], rows: _Rows, n_class
             f"Base rates need binary labels; there are {n_classes} classes, so "
             "base_rate_ratio was not measured."
         )
+
+
+def _smallest_share_interval(totals: np.ndarray, *, alpha: float) -> list[float]:
+    """Interval of the smallest group's share: Wilson intervals of every group's share,
+    simultaneous over the groups (Bonferroni); the smallest share lies between the
+    smallest lower and the smallest upper bound."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    n = int(totals.sum())
+    low, high = proportion_confint(totals, n, alpha=alpha / len(totals), method="wilson")
+    return [float(np.min(low)), float(np.min(high))]
+
+
+def _base_rate_ratio(section, ratio, scope, positives, totals, alpha: float) -> None:
+    """The smallest over the largest group base rate, with a simultaneous interval."""
+    from audit.fairness._contrasts import pair_intervals, worst_case
+
+    events = np.rint(positives).astype(np.int64)
+    pairs = max(1, len(totals) * (len(totals) - 1) // 2)
+    interval = worst_case(
+        pair_intervals(events, totals.astype(np.int64), alpha=alpha / pairs), "ratio"
+    )
+    metric = _add(section, "base_rate_ratio", ratio, scope, ci=interval, n=int(totals.min()))
+    metric.events = int(events.sum())
 
 
 def _share_figure(feature: str, groups: list[str], counts: Shares, names: list[str]) -> Figure:

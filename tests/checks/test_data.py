@@ -270,7 +270,7 @@ def test_summary_names_what_set_the_verdict_in_words_first():
     section = Policy().apply(data_section(_tiny()))
     data.conclude(section)
     assert section.verdict == "fail"
-    lead = "FAIL set by representation_gap[sex] = 0.292, max_missing_share = 0.375. In words: "
+    lead = "FAIL set by representation_gap[sex] = 0.292, max_missing_share = 0.375. "
     assert section.summary.startswith(lead)
     words = (
         "groups of sex represented unevenly across the splits (fails above 0.1); "
