@@ -99,7 +99,10 @@ def _identify(subject, domain: str, variant: str, seed: int) -> None:
 
 
 def _plain_trainer(factory, recipe):
-    """``trainer(X, y, seed) -> model``: the domain's model and recipe on other rows."""
+    """``trainer(X, y, seed) -> model``: the domain's model and recipe on other rows.
+
+    The trainer carries its ``recipe`` (``trainer.recipe``), for the record.
+    """
 
     def trainer(X, y, seed: int):
         import torch
@@ -111,11 +114,19 @@ def _plain_trainer(factory, recipe):
             model = factory()
         return fit(model, (X, y), recipe=recipe, seed=seed).model
 
+    trainer.recipe = recipe
     return trainer
 
 
 def _attach_training_record(subject, record, privacy) -> None:
-    """Give the subject a shadow-model trainer and, when DP-trained, its privacy record."""
+    """Give the subject a shadow-model trainer and, when DP-trained, its privacy record.
+
+    Shadow models are trained as the target was, including its stopping epoch (Carlini
+    et al. 2022): the target's recipe with as many epochs as the weights it kept had
+    seen (``history.best_epoch``: the best validation epoch when early stopping
+    restored it, else the last) and no early stopping (shadows have no validation
+    rows). A DP target's shadows keep its noise multiplier when the epochs differ.
+    """
     from audit.hints import TrainingRecord
 
     training = subject.training if subject.training is not None else TrainingRecord()
@@ -123,11 +134,18 @@ def _attach_training_record(subject, record, privacy) -> None:
     if record.factory is not None and record.recipe is not None:
         from dataclasses import replace
 
-        plain = replace(record.recipe, patience=None)  # shadows: same recipe, no early stopping
+        history = training.history
+        kept = getattr(history, "best_epoch", None) or record.recipe.epochs
+        plain = replace(record.recipe, epochs=int(kept), patience=None)
         if privacy is not None:
             from audit.privacy import make_trainer  # opacus is imported only for DP
 
-            training.trainer = make_trainer(record.factory, plain, private=privacy)
+            shadow_privacy = privacy
+            sigma = (record.privacy_record or {}).get("noise_multiplier")
+            if plain.epochs != record.recipe.epochs and sigma is not None:
+                shadow_privacy = privacy.model_copy(update={"noise_multiplier": float(sigma)})
+            training.trainer = make_trainer(record.factory, plain, private=shadow_privacy)
+            training.trainer.recipe = plain
         else:
             training.trainer = _plain_trainer(record.factory, plain)
         training.model_factory = record.factory

@@ -1,60 +1,75 @@
-"""Membership inference: the loss-threshold attack, offline LiRA and an empirical ε bound."""
+"""Membership inference: the loss-threshold attack, offline LiRA and an empirical ε bound.
+
+The ε bound's threshold is chosen on one half of the trials and the bound evaluated on
+the other (Jagielski et al. 2020; Nasr et al. 2021); AUC and TPR get bootstrap intervals;
+a TPR at FPR ``f`` is reported only with at least ``10 / f`` non-members.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import torch
-from scipy.stats import beta, norm
+from scipy.stats import beta
 from sklearn.metrics import roc_auc_score, roc_curve
-from torch import nn
 
 from audit.errors import bad_input
+from audit.privacy._twin import lira_scores, logit_confidence, shadow_scores  # re-exported
 
 __all__ = [
     "AttackResult",
+    "EpsilonBound",
     "attack_result",
+    "bootstrap_intervals",
     "clopper_pearson",
     "epsilon_lower_bound",
     "lira_offline",
     "lira_scores",
     "logit_confidence",
     "loss_threshold_attack",
+    "nonmembers_needed",
     "shadow_scores",
+    "split_half_epsilon",
+    "split_halves",
 ]
 
 #: Most points of the ROC curve kept for the report.
 ROC_POINTS = 200
 #: False-positive rates at which :attr:`AttackResult.tpr_at_fpr` holds the best TPR.
 KEY_FPRS: tuple[float, ...] = (0.001, 0.01, 0.05, 0.1, 0.25, 0.5)
+#: False positives a TPR-at-FPR estimate needs at its rate (so ``10 / FPR`` non-members).
+MIN_FALSE_POSITIVES = 10
+#: Bootstrap resamples of the attack intervals.
+BOOTSTRAP_ROUNDS = 400
 
 
 @dataclass
 class AttackResult:
     """How well an attack's scores (higher: "member") separate members from non-members.
 
-    ``balanced_accuracy`` is at the best threshold; ``tpr_at_*_fpr`` are the highest
-    TPR at a false-positive rate of at most 1% / 0.1%. ``epsilon_lower_bound`` is the
-    largest ε that the attack's TPR and FPR at one threshold prove, with two-sided
-    Clopper–Pearson intervals at ``confidence`` (``bound_tpr`` / ``bound_fpr`` are the
-    point estimates at that threshold). ``roc_fpr`` / ``roc_tpr`` hold at most 200 points;
-    ``tpr_at_fpr`` maps each rate of :data:`KEY_FPRS` to the best TPR at that FPR or less.
+    ``auc_ci`` and ``tpr_ci`` are bootstrap intervals (:func:`bootstrap_intervals`) at
+    ``confidence``. ``tpr_at_fpr`` maps each rate of :data:`KEY_FPRS` to the best TPR at
+    that FPR or less, ``None`` with fewer than :func:`nonmembers_needed` non-members
+    (``tpr_at_1pct_fpr`` / ``tpr_at_01pct_fpr`` are two of them). ``epsilon_lower_bound``
+    is :func:`split_half_epsilon`'s bound at ``confidence``, detailed in ``bound``.
+    ``balanced_accuracy`` is at the best threshold; ``roc_*`` hold at most 200 points.
     """
 
     auc: float
+    auc_ci: tuple[float, float]
     balanced_accuracy: float
-    tpr_at_1pct_fpr: float
-    tpr_at_01pct_fpr: float
+    tpr_at_1pct_fpr: float | None
+    tpr_at_01pct_fpr: float | None
     epsilon_lower_bound: float
-    bound_tpr: float
-    bound_fpr: float
     roc_fpr: np.ndarray
     roc_tpr: np.ndarray
     n_members: int
     n_nonmembers: int
-    tpr_at_fpr: dict[float, float]
+    tpr_at_fpr: dict[float, float | None]
+    tpr_ci: dict[float, tuple[float, float]]
+    bound: EpsilonBound
     confidence: float = 0.95
     delta: float = 0.0
 
@@ -90,9 +105,13 @@ def epsilon_lower_bound(
     At a threshold with ``tp`` of ``n_members`` members and ``fp`` of ``n_nonmembers``
     non-members flagged, (ε, δ)-DP implies TPR ≤ e^ε FPR + δ and
     1 − FPR ≤ e^ε (1 − TPR) + δ, so ε ≥ log((TPR_low − δ) / FPR_high) and
-    ε ≥ log((1 − FPR_high − δ) / (1 − TPR_low)), with Clopper–Pearson bounds. The
-    threshold is chosen on the same rows, so the bound is a little optimistic. 0 when
-    no threshold proves anything.
+    ε ≥ log((1 − FPR_high − δ) / (1 − TPR_low)). ``TPR_low`` and ``FPR_high`` are the
+    ends of two-sided Clopper–Pearson intervals at ``confidence``, i.e. one-sided bounds
+    at 1 − α/2 each: by the union bound both hold, and so does the bound on ε, with
+    probability at least ``confidence`` (α = 1 − confidence) at one threshold fixed in
+    advance. The largest over many thresholds of the same rows is optimistic: the
+    audit chooses the threshold on other rows (:func:`split_half_epsilon`). 0 when no
+    threshold proves anything.
 
     Examples
     --------
@@ -108,6 +127,155 @@ def epsilon_lower_bound(
     bounds = np.nan_to_num(np.maximum(direct, mirror), nan=0.0, neginf=0.0, posinf=np.inf)
     index = int(np.argmax(bounds))
     return max(float(bounds[index]), 0.0), index
+
+
+@dataclass(frozen=True)
+class EpsilonBound:
+    """A split-half ε bound: the threshold chosen on half A; half B's counts at it.
+
+    A row is flagged when its score is at least ``threshold`` (``None``: nothing was
+    proved on half A; the bound is 0); ``tp`` of ``members``, ``fp`` of ``nonmembers``.
+    """
+
+    epsilon: float
+    threshold: float | None
+    tp: int
+    fp: int
+    members: int
+    nonmembers: int
+    confidence: float
+
+    @property
+    def tpr(self) -> float | None:
+        return None if self.threshold is None else self.tp / self.members
+
+    @property
+    def fpr(self) -> float | None:
+        return None if self.threshold is None else self.fp / self.nonmembers
+
+
+def split_halves(is_member: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Half A of a seeded split, stratified: True for ⌊n/2⌋ members and ⌊n/2⌋ non-members."""
+    is_member = np.asarray(is_member).astype(bool)
+    rng = np.random.default_rng(seed)
+    half_a = np.zeros(len(is_member), bool)
+    for label in (True, False):
+        rows = rng.permutation(np.flatnonzero(is_member == label))
+        half_a[rows[: len(rows) // 2]] = True
+    return half_a
+
+
+def _counts_at(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """How many of ``scores`` are at least each threshold."""
+    return len(scores) - np.searchsorted(np.sort(scores), thresholds, side="left")
+
+
+def split_half_epsilon(
+    scores: np.ndarray,
+    is_member: np.ndarray,
+    *,
+    delta: float = 0.0,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> EpsilonBound:
+    """ε lower bound with the threshold chosen on half A and evaluated on half B.
+
+    Jagielski et al. (2020), Nasr et al. (2021): the trials (members and non-members)
+    are split in halves (:func:`split_halves`); on half A every score is a candidate
+    threshold and the one with the largest :func:`epsilon_lower_bound` is kept; on
+    half B, which played no part in the choice, the bound at that one threshold holds
+    with probability at least ``confidence`` (one-sided Clopper–Pearson bounds at
+    1 − α/2 on TPR and on FPR, joined by the union bound).
+
+    Examples
+    --------
+    >>> scores = np.r_[np.arange(100, 200), np.arange(100)]  # members all score higher
+    >>> bound = split_half_epsilon(scores, np.r_[np.ones(100), np.zeros(100)])
+    >>> bound.tp, bound.fp, round(bound.epsilon, 2)
+    (48, 0, 2.5)
+    """
+    scores, is_member = np.asarray(scores, dtype=float), np.asarray(is_member).astype(bool)
+    half_a = split_halves(is_member, seed)
+    members_a, others_a = scores[half_a & is_member], scores[half_a & ~is_member]
+    members_b, others_b = scores[~half_a & is_member], scores[~half_a & ~is_member]
+    n_in, n_out = len(members_b), len(others_b)
+    candidates = np.unique(np.r_[members_a, others_a])
+    best, index = 0.0, 0
+    if len(members_a) and len(others_a):
+        tp, fp = _counts_at(members_a, candidates), _counts_at(others_a, candidates)
+        best, index = epsilon_lower_bound(
+            tp, fp, len(members_a), len(others_a), delta=delta, confidence=confidence
+        )
+    if best <= 0:
+        return EpsilonBound(0.0, None, 0, 0, n_in, n_out, confidence)
+    threshold = float(candidates[index])
+    tp_b = int(_counts_at(members_b, np.array([threshold]))[0])
+    fp_b = int(_counts_at(others_b, np.array([threshold]))[0])
+    epsilon, _ = epsilon_lower_bound(
+        np.array([tp_b]), np.array([fp_b]), n_in, n_out, delta=delta, confidence=confidence
+    )
+    return EpsilonBound(epsilon, threshold, tp_b, fp_b, n_in, n_out, confidence)
+
+
+def nonmembers_needed(fpr: float) -> int:
+    """Non-members a TPR at ``fpr`` needs: :data:`MIN_FALSE_POSITIVES` false positives.
+
+    Examples
+    --------
+    >>> nonmembers_needed(0.001), nonmembers_needed(0.01)
+    (10000, 1000)
+    """
+    return math.ceil(round(MIN_FALSE_POSITIVES / fpr, 9))
+
+
+def _resample_counts(rng: np.random.Generator, n: int, rounds: int) -> np.ndarray:
+    """``(rounds, n)`` multiplicities of ``n`` rows drawn with replacement, per round."""
+    draws = rng.integers(0, n, (rounds, n)) + (np.arange(rounds) * n)[:, None]
+    return np.bincount(draws.ravel(), minlength=rounds * n).reshape(rounds, n)
+
+
+def bootstrap_intervals(
+    member_scores: np.ndarray,
+    nonmember_scores: np.ndarray,
+    *,
+    fprs: tuple[float, ...] = (),
+    rounds: int = BOOTSTRAP_ROUNDS,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[tuple[float, float], dict[float, tuple[float, float]]]:
+    """Percentile-bootstrap intervals of the AUC and of the TPR at each of ``fprs``.
+
+    Members and non-members are resampled separately (``rounds`` × n draws at once,
+    seeded); each round's AUC (ties count one half) and its TPR at FPR ≤ f (members
+    scoring above the ⌊f·n⌋+1-th highest non-member) come from multiplicities and
+    cumulative sums over the sorted scores, with no loop over rounds or rows.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> auc_ci, _ = bootstrap_intervals(rng.normal(1, 1, 300), rng.normal(0, 1, 300))
+    >>> [round(x, 2) for x in auc_ci]
+    [0.72, 0.79]
+    """
+    members, others = np.sort(np.ravel(member_scores)), np.sort(np.ravel(nonmember_scores))
+    n_in, n_out = len(members), len(others)
+    rng = np.random.default_rng(seed)
+    w, v = _resample_counts(rng, n_in, rounds), _resample_counts(rng, n_out, rounds)
+    below = np.concatenate([np.zeros((rounds, 1)), np.cumsum(v, axis=1)], axis=1)
+    less = below[:, np.searchsorted(others, members, side="left")]
+    equal = below[:, np.searchsorted(others, members, side="right")] - less
+    aucs = (w * (less + 0.5 * equal)).sum(axis=1) / (n_in * n_out)
+    cut = [(1 - confidence) / 2, (1 + confidence) / 2]
+    low, high = np.quantile(aucs, cut)
+    tprs: dict[float, tuple[float, float]] = {}
+    top = np.cumsum(v[:, ::-1], axis=1)  # non-members at or above each score, high to low
+    upto = np.concatenate([np.zeros((rounds, 1)), np.cumsum(w, axis=1)], axis=1)
+    for fpr in fprs:
+        allowed = math.floor(round(fpr * n_out, 9))
+        threshold = others[::-1][(top <= allowed).sum(axis=1)]
+        above = n_in - upto[np.arange(rounds), np.searchsorted(members, threshold, "right")]
+        tprs[fpr] = tuple(float(x) for x in np.quantile(above / n_in, cut))
+    return (float(low), float(high)), tprs
 
 
 def _downsample(fpr: np.ndarray, tpr: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,14 +299,19 @@ def attack_result(
     *,
     delta: float = 0.0,
     confidence: float = 0.95,
+    seed: int = 0,
+    rounds: int = BOOTSTRAP_ROUNDS,
 ) -> AttackResult:
     """Score an attack from per-example scores (higher: member) and true membership.
+
+    ``confidence`` is the level of the AUC and TPR intervals (``rounds`` bootstrap
+    resamples) and of the ε bound (:func:`split_half_epsilon`); ``seed`` seeds both.
 
     Examples
     --------
     >>> result = attack_result(np.array([0.9, 0.8, 0.3, 0.1]), np.array([1, 1, 0, 0]))
-    >>> result.auc, result.balanced_accuracy
-    (1.0, 1.0)
+    >>> result.auc, result.balanced_accuracy, result.tpr_at_1pct_fpr
+    (1.0, 1.0, None)
     """
     scores, is_member = np.asarray(scores, dtype=float), np.asarray(is_member).astype(bool)
     if scores.shape != is_member.shape or scores.ndim != 1:
@@ -149,24 +322,27 @@ def attack_result(
     finite = np.nan_to_num(scores, nan=-np.inf)
     finite = np.clip(finite, np.finfo(float).min, np.finfo(float).max)
     fpr, tpr, _ = roc_curve(is_member, finite, drop_intermediate=False)
-    bound, at = epsilon_lower_bound(
-        np.round(tpr * n_in), np.round(fpr * n_out), n_in, n_out, delta=delta, confidence=confidence
-    )
+    bound = split_half_epsilon(finite, is_member, delta=delta, confidence=confidence, seed=seed)
     roc_fpr, roc_tpr = _downsample(fpr, tpr, ROC_POINTS)
-    key = {level: float(tpr[fpr <= level].max()) for level in KEY_FPRS}
+    estimable = tuple(f for f in KEY_FPRS if n_out >= nonmembers_needed(f))
+    key = {f: float(tpr[fpr <= f].max()) if f in estimable else None for f in KEY_FPRS}
+    auc = float(roc_auc_score(is_member, finite))
+    options = {"fprs": estimable, "rounds": rounds, "confidence": confidence, "seed": seed}
+    (low, high), tpr_ci = bootstrap_intervals(finite[is_member], finite[~is_member], **options)
     return AttackResult(
-        auc=float(roc_auc_score(is_member, finite)),
+        auc=auc,
+        auc_ci=(min(low, auc), max(high, auc)),  # a percentile interval, widened to hold it
         balanced_accuracy=float(np.max((tpr + 1 - fpr) / 2)),
         tpr_at_1pct_fpr=key[0.01],
         tpr_at_01pct_fpr=key[0.001],
-        epsilon_lower_bound=bound,
-        bound_tpr=float(tpr[at]),
-        bound_fpr=float(fpr[at]),
+        epsilon_lower_bound=bound.epsilon,
         roc_fpr=roc_fpr,
         roc_tpr=roc_tpr,
         n_members=n_in,
         n_nonmembers=n_out,
         tpr_at_fpr=key,
+        tpr_ci={f: (min(lo, key[f]), max(hi, key[f])) for f, (lo, hi) in tpr_ci.items()},
+        bound=bound,
         confidence=confidence,
         delta=delta,
     )
@@ -175,11 +351,11 @@ def attack_result(
 def loss_threshold_attack(
     member_losses: np.ndarray,
     nonmember_losses: np.ndarray,
-    *,
-    delta: float = 0.0,
-    confidence: float = 0.95,
+    **options: Any,
 ) -> AttackResult:
     """Yeom et al. (2018): a row is a member when its loss is low (score = −loss).
+
+    ``options`` (``delta``, ``confidence``, ``seed``, ``rounds``) go to :func:`attack_result`.
 
     Examples
     --------
@@ -189,42 +365,7 @@ def loss_threshold_attack(
     member_losses, nonmember_losses = np.ravel(member_losses), np.ravel(nonmember_losses)
     scores = -np.concatenate([member_losses, nonmember_losses])
     is_member = np.r_[np.ones(len(member_losses), bool), np.zeros(len(nonmember_losses), bool)]
-    return attack_result(scores, is_member, delta=delta, confidence=confidence)
-
-
-def lira_scores(
-    target_scores: np.ndarray,
-    shadow_out_scores: np.ndarray,
-    out_mask: np.ndarray | None = None,
-    *,
-    fixed_variance: bool | None = None,
-) -> np.ndarray:
-    """Offline LiRA membership scores: −log P(Z > φ) with Z ~ N(μ_out, σ_out²) per example.
-
-    ``shadow_out_scores`` is ``(shadows, examples)``; only entries where ``out_mask``
-    is True (default: where finite) count. ``fixed_variance`` (default: when some example
-    has fewer than 32 out-shadows) uses one pooled within-example σ for all examples.
-    """
-    target = np.asarray(target_scores, dtype=float)
-    shadows = np.asarray(shadow_out_scores, dtype=float)
-    if shadows.ndim != 2 or shadows.shape[1] != target.shape[0]:
-        raise bad_input("shadow_out_scores", f"shape (shadows, {target.shape[0]})", shadows)
-    mask = np.isfinite(shadows) if out_mask is None else np.asarray(out_mask, bool)
-    mask = mask & np.isfinite(shadows)
-    counts = mask.sum(axis=0)
-    if counts.min() == 0:
-        raise bad_input("shadow_out_scores", "at least one out-shadow per example", "none")
-    values = np.where(mask, shadows, 0.0)
-    mean = values.sum(axis=0) / counts
-    residual = np.where(mask, shadows - mean, 0.0)
-    if fixed_variance is None:
-        fixed_variance = bool(counts.min() < 32)
-    if fixed_variance:
-        dof = max(int(counts.sum() - len(counts)), 1)
-        std = np.full_like(mean, np.sqrt((residual**2).sum() / dof))
-    else:
-        std = np.sqrt((residual**2).sum(axis=0) / np.maximum(counts - 1, 1))
-    return -norm.logsf(target, loc=mean, scale=np.maximum(std, 1e-8))
+    return attack_result(scores, is_member, **options)
 
 
 def lira_offline(
@@ -234,15 +375,15 @@ def lira_offline(
     *,
     out_mask: np.ndarray | None = None,
     fixed_variance: bool | None = None,
-    delta: float = 0.0,
-    confidence: float = 0.95,
+    **options: Any,
 ) -> AttackResult:
     """Carlini et al. (2022), offline LiRA: φ under the target vs φ under out-shadows.
 
     ``target_scores`` are the logit-scaled confidences φ = log(p / (1 − p)) of each
     example's true class under the target model (:func:`logit_confidence`);
     ``shadow_out_scores`` the same under shadow models, ``(shadows, examples)``, used
-    where ``out_mask`` says the shadow did not train on the example.
+    where ``out_mask`` says the shadow did not train on the example. ``options`` go to
+    :func:`attack_result`.
 
     Examples
     --------
@@ -253,83 +394,4 @@ def lira_offline(
     1.0
     """
     scores = lira_scores(target_scores, shadow_out_scores, out_mask, fixed_variance=fixed_variance)
-    return attack_result(scores, is_member, delta=delta, confidence=confidence)
-
-
-def logit_confidence(
-    model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 4096
-) -> np.ndarray:
-    """φ = log(p_y / (1 − p_y)) of each row's true class, computed stably from the logits.
-
-    A single binary logit ``z`` counts as the logits ``[0, z]``.
-
-    Examples
-    --------
-    >>> model = torch.nn.Linear(1, 2)
-    >>> phi = logit_confidence(model, torch.zeros(3, 1), torch.tensor([0, 1, 1]))
-    >>> phi.shape
-    (3,)
-    """
-    was_training = model.training
-    model.eval()
-    out = []
-    try:
-        with torch.inference_mode():
-            for start in range(0, X.shape[0], batch_size):
-                logits = model(X[start : start + batch_size]).to(torch.float64)
-                if logits.ndim == 1 or logits.shape[1] == 1:
-                    logits = torch.stack(
-                        [torch.zeros_like(logits.reshape(-1)), logits.reshape(-1)], 1
-                    )
-                target = y[start : start + batch_size].long()
-                true = logits.gather(1, target[:, None]).squeeze(1)
-                others = logits.scatter(1, target[:, None], float("-inf"))
-                out.append(true - torch.logsumexp(others, dim=1))
-    finally:
-        model.train(was_training)
-    return torch.cat(out).numpy()
-
-
-def shadow_scores(
-    trainer: Callable[[torch.Tensor, torch.Tensor, int], nn.Module],
-    X: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    k: int,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train ``k`` shadow models on random halves of ``(X, y)``; φ of every row under each.
-
-    As in Carlini et al.'s code, each row is in the training set of exactly
-    ``k // 2`` shadows (so every row has ``k - k // 2`` out-shadows). Shadow ``i`` is
-    trained by ``trainer(X[rows], y[rows], seed + i)``.
-
-    Returns
-    -------
-    in_mask : ndarray of bool, shape (k, rows)
-        Which rows each shadow trained on.
-    scores : ndarray of float, shape (k, rows)
-        φ of every row under each shadow (:func:`logit_confidence`).
-
-    Examples
-    --------
-    >>> from audit.privacy import make_trainer
-    >>> from audit.training import Recipe
-    >>> trainer = make_trainer(lambda: torch.nn.Linear(2, 2), Recipe(epochs=1))
-    >>> X, y = torch.randn(20, 2), torch.randint(0, 2, (20,))
-    >>> in_mask, scores = shadow_scores(trainer, X, y, k=2)
-    >>> in_mask.sum(axis=0).tolist() == [1] * 20, scores.shape
-    (True, (2, 20))
-    """
-    if not isinstance(k, int) or k < 2:
-        raise bad_input("k", "an int >= 2 (each row needs an in- and an out-shadow)", k)
-    X, y = torch.as_tensor(X), torch.as_tensor(y)
-    rng = np.random.default_rng(seed)
-    order = rng.random((k, X.shape[0])).argsort(axis=0)
-    in_mask = order < k // 2
-    scores = np.empty((k, X.shape[0]))
-    for i in range(k):
-        rows = torch.as_tensor(np.flatnonzero(in_mask[i]))
-        model = trainer(X[rows], y[rows], seed + i)
-        scores[i] = logit_confidence(model, X, y)
-    return in_mask, scores
+    return attack_result(scores, is_member, **options)

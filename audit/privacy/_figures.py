@@ -1,14 +1,86 @@
-"""Figures of the privacy section: the attacks' ROC curves and the privacy–utility curve."""
+"""Figures and tables of the privacy section: the attacks and the privacy–utility curve."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from audit.figures import new_figure, to_svg
-from audit.privacy._attacks import AttackResult
-from audit.results import Figure
+from audit.privacy._attacks import KEY_FPRS, AttackResult, nonmembers_needed
+from audit.results import Figure, Table
 
-__all__ = ["roc_figure", "utility_figure"]
+__all__ = ["attack_table", "key_points_table", "roc_figure", "utility_figure"]
+
+_CITATIONS = {
+    "loss_threshold": "loss_threshold: Yeom et al. (2018), score = −loss",
+    "lira_offline": "lira_offline: Carlini et al. (2022), offline likelihood-ratio attack",
+}
+_ATTACK_COLUMNS = [
+    "attack",
+    "members",
+    "non-members",
+    "AUC",
+    "AUC low",
+    "AUC high",
+    "balanced accuracy",
+    "TPR at 1% FPR",
+    "TPR at 0.1% FPR",
+    "ε lower bound",
+    "bound threshold",
+    "half-B TPR",
+    "half-B FPR",
+]
+
+
+def attack_table(attacks: dict[str, AttackResult]) -> Table:
+    """One row per attack: sizes, AUC and its interval, TPRs, the ε bound and its threshold."""
+    rows = []
+    for name, r in attacks.items():
+        b = r.bound
+        rows.append(
+            [
+                name,
+                r.n_members,
+                r.n_nonmembers,
+                r.auc,
+                *r.auc_ci,
+                r.balanced_accuracy,
+                r.tpr_at_1pct_fpr,
+                r.tpr_at_01pct_fpr,
+                r.epsilon_lower_bound,
+                b.threshold,
+                b.tpr,
+                b.fpr,
+            ]
+        )
+    level = next(iter(attacks.values())).confidence
+    return Table(
+        id="attacks",
+        title="Membership-inference attacks",
+        columns=list(_ATTACK_COLUMNS),
+        rows=rows,
+        caption="; ".join(_CITATIONS.get(name, name) for name in attacks)
+        + f". AUC intervals: percentile bootstrap at {100 * level:.4g}%. The ε bound's "
+        "threshold was chosen on half A of the trials; its TPR and FPR are half B's point "
+        "estimates (empty: nothing proved on half A). A TPR at FPR f needs at least 10/f "
+        f"non-members ({nonmembers_needed(0.01)} at 1%, {nonmembers_needed(0.001)} at "
+        "0.1%); empty: not estimable at this size.",
+    )
+
+
+def key_points_table(attacks: dict[str, AttackResult]) -> Table:
+    """TPR at each of :data:`KEY_FPRS` per attack (empty where not estimable)."""
+    return Table(
+        id="roc_points",
+        title="ROC curve: TPR at fixed false-positive rates",
+        columns=["FPR at most", *attacks],
+        rows=[[fpr, *(r.tpr_at_fpr[fpr] for r in attacks.values())] for fpr in KEY_FPRS],
+        caption="A chance-level attack has TPR equal to FPR. Empty: not estimable at this "
+        "size (a TPR at FPR f needs at least 10/f non-members).",
+    )
+
+
+def _rate(value: float | None) -> str:
+    return "not estimable" if value is None else f"{value:.3f}"
 
 
 def roc_figure(attacks: dict[str, AttackResult]) -> Figure:
@@ -39,8 +111,9 @@ def roc_figure(attacks: dict[str, AttackResult]) -> Figure:
     ax.set_ylabel("true-positive rate (members found)")
     ax.legend(frameon=False, loc="lower right")
     alt = "ROC curves of the membership-inference attacks on log-log axes. " + "; ".join(
-        f"{name.replace('_', ' ')}: AUC {r.auc:.3f}, TPR {r.tpr_at_1pct_fpr:.3f} at 1% FPR and "
-        f"{r.tpr_at_01pct_fpr:.3f} at 0.1% FPR, balanced accuracy {r.balanced_accuracy:.3f}, "
+        f"{name.replace('_', ' ')}: AUC {r.auc:.3f}, TPR {_rate(r.tpr_at_1pct_fpr)} at 1% FPR "
+        f"and {_rate(r.tpr_at_01pct_fpr)} at 0.1% FPR, balanced accuracy "
+        f"{r.balanced_accuracy:.3f}, "
         f"empirical epsilon lower bound {r.epsilon_lower_bound:.2f}"
         for name, r in attacks.items()
     )

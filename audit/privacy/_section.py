@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -9,15 +10,16 @@ import numpy as np
 import torch
 
 from audit.privacy._attacks import (
-    KEY_FPRS,
+    BOOTSTRAP_ROUNDS,
     AttackResult,
-    lira_offline,
+    attack_result,
+    lira_scores,
     logit_confidence,
-    loss_threshold_attack,
+    nonmembers_needed,
     shadow_scores,
 )
-from audit.privacy._figures import roc_figure, utility_figure
-from audit.privacy._twin import accepts_private, cost_of_privacy, fairness_here
+from audit.privacy._figures import attack_table, key_points_table, roc_figure, utility_figure
+from audit.privacy._twin import accepts_private, cost_of_privacy, cost_table
 from audit.results import Metric, Section, Table
 from audit.settings import PrivacySettings
 from audit.subject import Subject
@@ -26,18 +28,9 @@ __all__ = ["SECTION_ID", "TITLE", "run"]
 
 SECTION_ID = "privacy"
 TITLE = "Privacy"
-_ATTACK_METRICS = (
-    ("mia_auc", "auc", "ROC AUC of the membership-inference attack (0.5: chance)"),
-    ("mia_balanced_accuracy", "balanced_accuracy", "attack accuracy at its best threshold"),
-    ("mia_tpr_at_1pct_fpr", "tpr_at_1pct_fpr", "members found at 1% false positives"),
-    ("mia_tpr_at_01pct_fpr", "tpr_at_01pct_fpr", "members found at 0.1% false positives"),
-    ("empirical_epsilon_lower_bound", "epsilon_lower_bound", "ε the attack proves (95% CI)"),
-)
+#: The section's false-FAIL rate: its interval-judged figures hold together at this level
+FAMILY_CONFIDENCE = 0.95
 _NAMES = {"loss_threshold": "Loss-threshold attack", "lira_offline": "Offline LiRA"}
-_CITATIONS = {
-    "loss_threshold": "loss_threshold: Yeom et al. (2018), score = −loss",
-    "lira_offline": "lira_offline: Carlini et al. (2022), offline likelihood-ratio attack",
-}
 
 
 def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int = 0) -> Section:
@@ -54,6 +47,11 @@ def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int 
     ``settings.utility_curve``, the privacy–utility curve at
     ``settings.utility_epsilons``. The seconds of each training (shadows, twin, curve
     points) are listed in the table ``stages``.
+
+    The judged figures (per attack: the AUC with its bootstrap interval, the split-half
+    ε lower bound, the TPR at 1% FPR with its interval where estimable) are computed
+    at a Bonferroni level so that together they hold at :data:`FAMILY_CONFIDENCE`; a
+    TPR at FPR f with fewer than 10/f non-members is ``None`` ("not estimable").
 
     Returns
     -------
@@ -90,24 +88,31 @@ def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int 
     if not settings.attack:
         section.notes.append("Membership inference was switched off (privacy.attack: false).")
     else:
-        attacks = _attacks(subject, settings, seed, delta, section.notes, stages)
+        scores = _attack_scores(subject, settings, seed, section.notes, stages)
+        level, judged = _family_level(scores)
+        section.notes.append(
+            f"Intervals and bounds are at {_pct(level)} each, so that the {judged} judged "
+            "figures (per attack its AUC and ε bound, and its TPR at 1% FPR where estimable) "
+            f"hold together at {_pct(FAMILY_CONFIDENCE)} (Bonferroni)."
+        )
+        attacks = {
+            name: attack_result(values, is_member, delta=delta, confidence=level, seed=seed)
+            for name, (values, is_member) in scores.items()
+        }
     for name, result in attacks.items():
-        for metric, field, description in _ATTACK_METRICS:
-            section.metrics.append(
-                Metric(metric, getattr(result, field), scope=name, description=description)
-            )
+        section.metrics.extend(_attack_metrics(name, result))
     if attacks:
-        section.tables.append(_attack_table(attacks))
+        section.tables.append(attack_table(attacks))
         section.figures.append(roc_figure(attacks))
-        section.tables.append(_key_points_table(attacks))
+        section.tables.append(key_points_table(attacks))
         if isinstance(record, dict) and record.get("epsilon") is not None:
             worst = max(r.epsilon_lower_bound for r in attacks.values())
             if worst > float(record["epsilon"]):
                 section.notes.append(
                     f"The attacks' empirical lower bound on ε ({worst:.2f}) exceeds the "
                     f"accountant's ε ({record['epsilon']:.2f}), which correct DP-SGD allows "
-                    "only rarely (the bound holds at 95% confidence): check the training and "
-                    "its record."
+                    f"only rarely (the bound holds at {_pct(level)} confidence): check the "
+                    "training and its record."
                 )
 
     twin = None if training is None else training.privacy_twin
@@ -122,7 +127,7 @@ def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int 
                 "(trainer(X, y, seed, private=...)) in the subject's training record."
             )
     if isinstance(twin, dict):
-        section.tables.append(_cost_table(subject, twin))
+        section.tables.append(cost_table(subject, twin))
     if curve:
         points = [(None if e is None else float(e), float(a)) for e, a in curve]
         section.tables.append(
@@ -188,14 +193,14 @@ def _balanced_rows(n_in: int, n_out: int, seed: int) -> tuple[np.ndarray, np.nda
     return members, others
 
 
-def _attacks(
+def _attack_scores(
     subject: Subject,
     settings: PrivacySettings,
     seed: int,
-    delta: float,
     notes: list[str],
     stages: dict[str, float],
-) -> dict[str, AttackResult]:
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each attack's membership scores (higher: member) and the rows' true membership."""
     X = torch.cat([subject.X_train, subject.X_test])
     y = torch.cat([subject.y_train, subject.y_test])
     n_train = subject.X_train.shape[0]
@@ -204,13 +209,16 @@ def _attacks(
     is_member = np.r_[np.ones(len(members), bool), np.zeros(len(others), bool)]
     phi = logit_confidence(subject.model, X, y)
     loss = np.logaddexp(0.0, -phi)  # cross-entropy: −log p = log(1 + e^−φ)
-    results = {
-        "loss_threshold": loss_threshold_attack(loss[members], loss[n_train + others], delta=delta)
-    }
+    scores = {"loss_threshold": (-loss[rows], is_member)}
     notes.append(
         f"Members: {len(members)} training rows; non-members: {len(others)} test rows "
-        f"(the larger set subsampled with seed {seed}). The ε lower bound uses two-sided 95% "
-        "Clopper–Pearson intervals at the threshold that maximises it (chosen on the same rows)."
+        f"(the larger set subsampled with seed {seed}). The ε lower bound's threshold is "
+        "chosen on a random half of them (stratified, seeded) and the bound evaluated on the "
+        "other half, with one-sided Clopper–Pearson bounds at 1 − α/2 on its TPR and on its "
+        "FPR (by the union bound both hold with confidence 1 − α; Jagielski et al. 2020, "
+        "Nasr et al. 2021). AUCs and TPRs carry percentile-bootstrap intervals "
+        f"({BOOTSTRAP_ROUNDS} resamples of members and of non-members). A TPR at a false-"
+        "positive rate f is estimated only with at least 10/f non-members."
     )
     trainer = None if subject.training is None else subject.training.trainer
     if not callable(trainer):
@@ -227,86 +235,115 @@ def _attacks(
         start = time.perf_counter()
         in_mask, shadows = shadow_scores(trainer, X, y, k=settings.shadow_models, seed=seed)
         stages["shadow_models"] = round(time.perf_counter() - start, 4)
-        results["lira_offline"] = lira_offline(
-            phi[rows], shadows[:, rows], is_member, out_mask=~in_mask[:, rows], delta=delta
-        )
+        lira = lira_scores(phi[rows], shadows[:, rows], ~in_mask[:, rows])
+        scores["lira_offline"] = (lira, is_member)
         notes.append(
             f"Offline LiRA: {settings.shadow_models} shadow models, each trained on a random "
             f"half of the {len(y)} train and test rows (every row out of "
-            f"{settings.shadow_models - settings.shadow_models // 2} of them)."
+            f"{settings.shadow_models - settings.shadow_models // 2} of them)"
+            + _shadow_recipe(subject)
+            + "."
         )
-    return results
+    return scores
 
 
-def _attack_table(attacks: dict[str, AttackResult]) -> Table:
-    return Table(
-        id="attacks",
-        title="Membership-inference attacks",
-        columns=[
-            "attack",
-            "members",
-            "non-members",
-            "AUC",
-            "balanced accuracy",
-            "TPR at 1% FPR",
-            "TPR at 0.1% FPR",
-            "ε lower bound",
-            "bound at TPR",
-            "bound at FPR",
-        ],
-        rows=[
-            [
-                name,
-                r.n_members,
-                r.n_nonmembers,
-                r.auc,
-                r.balanced_accuracy,
-                r.tpr_at_1pct_fpr,
-                r.tpr_at_01pct_fpr,
-                r.epsilon_lower_bound,
-                r.bound_tpr if r.epsilon_lower_bound > 0 else None,
-                r.bound_fpr if r.epsilon_lower_bound > 0 else None,
-            ]
-            for name, r in attacks.items()
-        ],
-        caption="; ".join(_CITATIONS[name] for name in attacks)
-        + ". The bound's TPR and FPR are the point estimates at its threshold.",
-    )
-
-
-def _key_points_table(attacks: dict[str, AttackResult]) -> Table:
-    return Table(
-        id="roc_points",
-        title="ROC curve: TPR at fixed false-positive rates",
-        columns=["FPR at most", *attacks],
-        rows=[[fpr, *(r.tpr_at_fpr[fpr] for r in attacks.values())] for fpr in KEY_FPRS],
-        caption="A chance-level attack has TPR equal to FPR.",
-    )
-
-
-def _cost_table(subject: Subject, twin: dict[str, Any]) -> Table:
-    proba = subject.predict_proba("test")
-    accuracy = float((proba.argmax(axis=1) == subject.y_test.numpy()).mean())
-    here = fairness_here(subject)
-    rows: list[list[Any]] = []
-    pairs = [("test_accuracy", twin.get("test_accuracy"), accuracy)]
-    pairs += [(k, v, here.get(k)) for k, v in (twin.get("fairness") or {}).items()]
-    for name, before, after in pairs:
-        change = None if before is None or after is None else after - before
-        rows.append([name, before, after, change])
-    if twin.get("importance_spearman") is not None:
-        rows.append(
-            ["feature-importance rank correlation", None, None, twin["importance_spearman"]]
+def _shadow_recipe(subject: Subject) -> str:
+    """How the shadows were trained, when the trainer says (reference domains' do)."""
+    recipe = getattr(subject.training.trainer, "recipe", None)
+    epochs = getattr(recipe, "epochs", None)
+    if epochs is None:
+        return ""
+    text = f", {epochs} epochs each without early stopping"
+    history = subject.training.history
+    trained = len(getattr(history, "records", None) or [])
+    kept = getattr(history, "best_epoch", None)
+    if kept == epochs and trained > epochs:
+        text += (
+            f", as many as the target's kept weights had seen (epoch {epochs} of the "
+            f"{trained} it trained before early stopping; Carlini et al. 2022)"
         )
-    return Table(
-        id="cost_of_privacy",
-        title="Cost of privacy: the non-private twin and this model",
-        columns=["measure", "non-private twin", "this model (DP)", "change"],
-        rows=rows,
-        caption="Same data, seed, model and recipe; only DP-SGD differs (with the module swaps "
-        "it needs, listed above). The rank correlation "
-        "(Spearman) compares the two models' feature importances.",
+    elif kept is not None and kept != epochs:
+        text += (
+            f"; the target kept the weights of epoch {kept}: shadows trained otherwise than "
+            "the target can understate its leakage (Carlini et al. 2022)"
+        )
+    return text
+
+
+def _family_level(scores: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[float, int]:
+    """Each interval's level so that the judged figures hold together (Bonferroni), and
+    their count: per attack the AUC and the ε bound, and the TPR at 1% FPR if estimable.
+    """
+    count = 0
+    for _, is_member in scores.values():
+        estimable = int((~is_member).sum()) >= nonmembers_needed(0.01)
+        count += 3 if estimable else 2
+    return 1 - (1 - FAMILY_CONFIDENCE) / max(count, 1), count
+
+
+def _pct(level: float) -> str:
+    return f"{100 * level:.4g}%"
+
+
+def _attack_metrics(name: str, r: AttackResult) -> list[Metric]:
+    level, rows = _pct(r.confidence), min(r.n_members, r.n_nonmembers)
+    family = f"{level} each: {_pct(FAMILY_CONFIDENCE)} together over the section (Bonferroni)"
+    metrics = [
+        Metric(
+            "mia_auc",
+            r.auc,
+            scope=name,
+            ci=list(r.auc_ci),
+            events=rows,
+            n=rows,
+            description="ROC AUC of the membership-inference attack (0.5: chance); "
+            f"percentile-bootstrap interval at {family}",
+        ),
+        Metric(
+            "mia_balanced_accuracy",
+            r.balanced_accuracy,
+            scope=name,
+            description="attack accuracy at its best threshold",
+        ),
+    ]
+    for fpr, metric, text in ((0.01, "1pct", "1%"), (0.001, "01pct", "0.1%")):
+        need, ci = nonmembers_needed(fpr), r.tpr_ci.get(fpr)
+        metrics.append(
+            Metric(
+                f"mia_tpr_at_{metric}_fpr",
+                r.tpr_at_fpr[fpr],
+                scope=name,
+                ci=None if ci is None else list(ci),
+                events=math.floor(round(fpr * r.n_nonmembers, 9)),
+                n=r.n_nonmembers,
+                description=f"members found at {text} false positives (bootstrap interval)",
+                note=""
+                if ci is not None
+                else f"not estimable at this size (needs ≥ {need} non-members; "
+                f"{r.n_nonmembers} here).",
+            )
+        )
+    bound = r.bound
+    if bound.threshold is None:
+        found = "no threshold proved anything on the half that chooses it (half A)."
+    else:
+        found = (
+            f"threshold {bound.threshold:.4g} chosen on half A; on half B ({bound.members} "
+            f"members, {bound.nonmembers} non-members) TPR {bound.tpr:.3f}, FPR {bound.fpr:.3f}."
+        )
+    metrics.append(
+        Metric(
+            "empirical_epsilon_lower_bound",
+            r.epsilon_lower_bound,
+            scope=name,
+            description=f"ε the attack proves: a lower confidence bound at {family}, with "
+            "one-sided Clopper–Pearson bounds on TPR and FPR (each at 1 − α/2, joined by the "
+            "union bound); threshold chosen on one half of the trials, bound evaluated on "
+            "the other",
+            note=found,
+        )
     )
+    return metrics
 
 
 def _summary(record: Any, attacks: dict[str, AttackResult]) -> str:
@@ -318,8 +355,15 @@ def _summary(record: Any, attacks: dict[str, AttackResult]) -> str:
     else:
         parts.append("Not trained with differential privacy.")
     for name, r in attacks.items():
+        low, high = r.auc_ci
+        tpr = r.tpr_at_1pct_fpr
+        found = (
+            f"TPR {tpr:.3f} at 1% FPR"
+            if tpr is not None
+            else f"TPR at 1% FPR not estimable (needs ≥ {nonmembers_needed(0.01)} non-members)"
+        )
         parts.append(
-            f"{_NAMES[name]}: AUC {r.auc:.3f}, TPR {r.tpr_at_1pct_fpr:.3f} "
-            f"at 1% FPR, empirical ε ≥ {r.epsilon_lower_bound:.2f}."
+            f"{_NAMES[name]}: AUC {r.auc:.3f} ({_pct(r.confidence)} interval {low:.3f}–"
+            f"{high:.3f}), {found}, empirical ε ≥ {r.epsilon_lower_bound:.2f}."
         )
     return " ".join(parts)

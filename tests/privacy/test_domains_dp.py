@@ -76,7 +76,9 @@ def test_overfit_variants_keep_their_recipe_under_dp():
     subject = audit.reference(
         "credit", variant="overfit", training=ONE_EPOCH, privacy=DP.model_copy()
     )
-    assert subject.training.recipe == replace(audit.domains.get_domain("credit").variant("overfit").recipe, epochs=1)
+    assert subject.training.recipe == replace(
+        audit.domains.get_domain("credit").variant("overfit").recipe, epochs=1
+    )
 
 
 def test_the_privacy_check_trains_the_twin_and_the_curve_with_the_dp_recipe_and_seed():
