@@ -127,6 +127,10 @@ class ExplainSettings(Strict):
     ``methods`` picks attribution methods by registry name (default: every method
     for the subject's modality). Attributions are computed for ``n_samples`` test
     rows in batches of ``batch_size``; the trust tests run on ``trust_samples`` of them.
+    ``random_orders`` random orders are the reference of the deletion/insertion p-values
+    (at least 30, so a p-value can reach 1/31 < 0.05); ``randomization_stages`` caps the
+    steps of the cascading randomization test (consecutive layers are re-drawn together
+    beyond it).
     """
 
     methods: list[str] | None = None
@@ -145,6 +149,12 @@ class ExplainSettings(Strict):
     )
     proxy_threshold: float = Field(
         default=0.3, gt=0, le=1, description="association (Cramér's V / η) that makes a proxy"
+    )
+    random_orders: int = Field(
+        default=30, ge=30, description="random orders the deletion/insertion areas are ranked in"
+    )
+    randomization_stages: int = Field(
+        default=3, ge=1, description="most steps of the cascading randomization test"
     )
 
 

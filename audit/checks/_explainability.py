@@ -1,11 +1,32 @@
-"""Explainability check: attributions of the subject's model, with trust evidence and badges."""
+"""Explainability check: attributions of the subject's model, with trust evidence and badges.
+
+A method is *trusted* only when every trust test it has passes under the policy;
+*caution* when one warns (or cannot be judged) and none fails; *unreliable* when
+one fails. The trust tests:
+
+- ``completeness_gap`` (Integrated Gradients);
+- ``randomization_spearman``: the cascading model-randomization test (Adebayo et al.
+  2018), the mean Spearman of the signed maps once every layer is re-drawn, judged
+  by its interval (|attribution| is reported beside it: for methods that multiply
+  by the input it stays near the input's own pattern whatever the weights);
+- ``deletion_p_value``: the share of ``random_orders`` random orders whose deletion
+  curve falls at least as fast as the method's; it fails above 0.05 (the method's
+  order is then not shown to beat a random one);
+- ``localisation_lift`` where evidence is planted;
+- ``model_skill_p_value``, for every method at once: a label-permutation test of the
+  model's skill on the test rows; a model with none (untrained, fit to noise) has
+  nothing its explanations could reveal, so each method is at most *caution*.
+
+The headline global importance, and the rank of a sensitive feature, come from the
+trusted methods only.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from audit.checks._registry import Check, RunContext
-from audit.results import Section, Table, Threshold
+from audit.results import Section, Table, Threshold, worst_verdict
 from audit.settings import ExplainSettings
 
 if TYPE_CHECKING:
@@ -13,12 +34,11 @@ if TYPE_CHECKING:
 
 __all__ = ["CHECK", "conclude", "run"]
 
-#: Trust tests whose failure marks a method unreliable, in the order they are named.
-TRUST_TESTS = ("completeness_gap", "randomization_spearman", "deletion_gain", "localisation_lift")
-
 
 def run(
-    subject: Subject, settings: ExplainSettings | None = None, context: RunContext | None = None
+    subject: Subject,
+    settings: ExplainSettings | None = None,
+    context: RunContext | None = None,
 ) -> Section:
     """Explain the predicted class of sampled test rows with every method of the modality.
 
@@ -29,42 +49,42 @@ def run(
     return explainability_section(subject, settings, seed=0 if context is None else context.seed)
 
 
+#: The trust table's columns after method and library: (column, metric name).
+_COLUMNS = (
+    ("completeness gap", "completeness_gap"),
+    ("deletion p-value", "deletion_p_value"),
+    ("deletion gain", "deletion_gain"),
+    ("insertion p-value", "insertion_p_value"),
+    ("insertion gain", "insertion_gain"),
+    ("randomization spearman (full cascade)", "randomization_spearman"),
+    ("randomization spearman |attribution|", "randomization_spearman_abs"),
+    ("randomization spearman (one stage, highest)", "randomization_spearman_independent"),
+    ("infidelity", "infidelity"),
+    ("sensitivity max", "sensitivity_max"),
+    ("localisation lift", "localisation_lift"),
+)
+
+
 def conclude(section: Section) -> None:
-    """After the policy's verdicts, give each method a badge: trusted, or unreliable and why."""
-    methods = list(dict.fromkeys(m.scope for m in section.metrics if m.scope))
-    if not methods:
-        return
+    """After the policy's verdicts: badges, their counts, and the headline from trusted methods."""
     from audit.explain import METHODS
+    from audit.explain._badges import badges, count_sentence
+    from audit.explain._headline import headline_sentence, importance_figure, rerank
+    from audit.explain._tabular import reflag
 
+    found = badges(section.metrics)
+    if not found:
+        return
+    labels = {m: METHODS[m].label if m in METHODS else m for m in found}
     rows = []
-    for method in methods:
+    for method, badge in found.items():
         evidence = {m.name: m for m in section.metrics if m.scope == method}
-        failing = [
-            name for name in TRUST_TESTS if name in evidence and evidence[name].verdict == "fail"
-        ]
-        warned = [
-            name for name in TRUST_TESTS if name in evidence and evidence[name].verdict == "warn"
-        ]
-        badge = "unreliable: " + ", ".join(failing) if failing else "trusted"
-        if warned and not failing:
-            badge += " (caution: " + ", ".join(warned) + ")"
-        label = METHODS[method].label if method in METHODS else method
-
-        def value(name: str, evidence=evidence) -> float | None:
-            return evidence[name].value if name in evidence else None
-
         rows.append(
             [
-                label,
+                labels[method],
                 METHODS[method].library if method in METHODS else "",
-                value("completeness_gap"),
-                value("deletion_gain"),
-                value("insertion_gain"),
-                value("randomization_spearman"),
-                value("infidelity"),
-                value("sensitivity_max"),
-                value("localisation_lift"),
-                badge,
+                *(evidence[n].value if n in evidence else None for _, n in _COLUMNS),
+                badge.text,
             ]
         )
     section.tables.insert(
@@ -72,26 +92,30 @@ def conclude(section: Section) -> None:
         Table(
             id="trust",
             title="Can each explanation be trusted?",
-            columns=[
-                "method",
-                "library",
-                "completeness gap",
-                "deletion gain",
-                "insertion gain",
-                "randomization spearman",
-                "infidelity",
-                "sensitivity max",
-                "localisation lift",
-                "badge",
-            ],
+            columns=["method", "library", *(c for c, _ in _COLUMNS), "badge"],
             rows=rows,
-            caption="A method is unreliable when a trust test fails under the policy: completeness "
-            "(Integrated Gradients), the model-randomization sanity test, deletion against "
-            "a random order, or localisation of planted evidence.",
+            caption="Trusted: every trust test passes under the policy; caution: one warns "
+            "(in the warn zone, inconclusive) or cannot be judged, none fails; unreliable: "
+            "one fails. The tests: completeness (Integrated Gradients), the cascading "
+            "model-randomization test (Spearman once every layer is re-drawn, by its "
+            "interval), deletion against random orders (p-value), localisation of "
+            "planted evidence, and, for every method, whether the model shows skill at all.",
         ),
     )
-    trusted = sum(row[-1].startswith("trusted") for row in rows)
-    section.summary = f"{trusted} of {len(rows)} methods trusted. " + section.summary
+    trusted = [m for m, b in found.items() if b.status == "trusted"]
+    tables = {t.id: t for t in section.tables}
+    headline = ""
+    if "global_importance" in tables:
+        table = tables["global_importance"]
+        rerank(table, trusted)
+        section.figures = [
+            importance_figure(table, list(found)) if f.id == "global_importance" else f
+            for f in section.figures
+        ]
+        reflag(section.tables, section.metrics, section.notes)
+        headline = headline_sentence(table, [labels[m] for m in trusted])
+    section.verdict = worst_verdict([m.verdict for m in section.metrics])
+    section.summary = f"{count_sentence(found, labels)} {headline}".strip()
 
 
 CHECK = Check(
@@ -102,8 +126,12 @@ CHECK = Check(
     conclude=conclude,
     thresholds={
         "completeness_gap": Threshold(warn=0.01, fail=0.05, higher_is_better=False),
+        # of the signed maps, the whole model re-drawn: above 0.85 the weights barely matter
         "randomization_spearman": Threshold(warn=0.6, fail=0.85, higher_is_better=False),
-        "deletion_gain": Threshold(warn=None, fail=0.0, higher_is_better=True),
+        # a permutation p-value: above 0.05 the method's order does not beat random orders
+        "deletion_p_value": Threshold(warn=None, fail=0.05, higher_is_better=False),
+        # a label-permutation p-value: above 0.05 the model shows no skill on the test rows
+        "model_skill_p_value": Threshold(warn=0.05, fail=None, higher_is_better=False),
         "localisation_lift": Threshold(warn=2.0, fail=1.2, higher_is_better=True),
         # a sensitive feature (or a proxy) among the top 5 features warns
         "sensitive_feature_rank": Threshold(warn=5.5, fail=None, higher_is_better=True),

@@ -4,6 +4,19 @@ Gradient methods and SHAP are additive over columns, so a group's attribution is
 sum of its columns' (completeness still holds for the group). Perturbation methods
 perturb a whole group at once through captum's ``feature_mask``; captum then gives
 every column of a group the group's value, so the group takes that value once.
+
+What the group sum means: take the game whose players are the groups, ``v(S) =
+f(x_S, b_rest)`` (the groups in ``S`` at the row's values, the others at the
+baseline ``b``), and its exact Shapley values (:func:`exact_group_shapley`,
+enumerating the 2^G coalitions). For a model additive across groups (a linear
+model, say) the group sum of Integrated Gradients *is* that Shapley value, since
+both equal ``Σ_{i in g} w_i (x_i − b_i)``; DeepLift and SHAP's DeepExplainer with
+the same baseline give the same. For a non-linear model the group sum of
+Integrated Gradients is the Aumann–Shapley value of the group (the path integral
+along the straight line), which approximates the Shapley value and, on small
+MLPs, ranks the groups alike (``tests/explain/test_groups.py``). Saliency's sum of
+|gradient| over a group is not a share of the output: it grows with the number of
+columns, and the model-randomization test flags it.
 """
 
 from __future__ import annotations
@@ -18,6 +31,7 @@ from audit.errors import bad_input
 
 __all__ = [
     "GROUPING_BY_KIND",
+    "exact_group_shapley",
     "feature_mask",
     "group_attributions",
     "group_index",
@@ -91,6 +105,55 @@ def group_attributions(
     out = np.zeros((attributions.shape[0], n_groups), dtype=np.float64)
     np.add.at(out.T, index, attributions.T)
     return out
+
+
+def exact_group_shapley(
+    model: torch.nn.Module,
+    X: torch.Tensor,
+    baseline: torch.Tensor,
+    index: np.ndarray,
+    target: torch.Tensor,
+) -> np.ndarray:
+    """Exact Shapley values of each group for ``target``'s output, ``(rows, groups)``.
+
+    The game of row ``x`` is ``v(S) = f(x_S, b_rest)[target]`` with the groups in
+    ``S`` at the row's values and the others at ``baseline``; all ``2^G``
+    coalitions go through the model in one batch (so keep G small, ≤ 12).
+
+    Examples
+    --------
+    >>> model = torch.nn.Linear(3, 2)
+    >>> with torch.no_grad():
+    ...     _ = model.weight.copy_(torch.tensor([[0.0, 0.0, 0.0], [1.0, 2.0, -1.0]]))
+    ...     _ = model.bias.zero_()
+    >>> phi = exact_group_shapley(model, torch.tensor([[1.0, 1.0, 1.0]]), torch.zeros(3),
+    ...                           np.array([0, 0, 1]), torch.tensor([1]))
+    >>> phi.round(6).tolist()
+    [[3.0, -1.0]]
+    """
+    from math import factorial
+
+    n_groups = int(index.max()) + 1
+    if n_groups > 12:
+        raise ValueError("exact Shapley values enumerate 2^G coalitions: at most 12 groups")
+    coalitions = (np.arange(2**n_groups)[:, None] >> np.arange(n_groups)) & 1  # (2^G, G)
+    member = torch.as_tensor(coalitions[:, index].astype(bool))  # (2^G, columns)
+    n = len(X)
+    inputs = torch.where(member[None], X[:, None], baseline.reshape(1, 1, -1))
+    with torch.no_grad():
+        out = model(inputs.reshape(n * len(coalitions), -1)).reshape(n, len(coalitions), -1)
+    value = out.gather(2, target.reshape(n, 1, 1).expand(n, len(coalitions), 1))[..., 0]
+    value = value.double().numpy()
+    sizes = coalitions.sum(1)
+    weight = np.array(
+        [factorial(k) * factorial(n_groups - k - 1) / factorial(n_groups) for k in range(n_groups)]
+    )
+    phi = np.zeros((n, n_groups))
+    for g in range(n_groups):
+        without = np.flatnonzero(coalitions[:, g] == 0)
+        with_g = without | (1 << g)
+        phi[:, g] = ((value[:, with_g] - value[:, without]) * weight[sizes[without]]).sum(1)
+    return phi
 
 
 def sensitive_proxies(

@@ -230,59 +230,6 @@ def layer_integrated_gradients(
     )
 
 
-def shap_values(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
-    """SHAP: DeepExplainer when its additivity holds on the batch, else GradientExplainer."""
-    import shap
-
-    notes = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        background = ctx.background[: ctx.settings.shap_background]  # shap loops per row
-        explainer = shap.DeepExplainer(ctx.model, background)
-        values = np.asarray(explainer.shap_values(X, check_additivity=False))
-        with torch.no_grad():
-            outputs = ctx.model(X).numpy()
-        values = _pick_target(values, target.numpy(), X.ndim)
-        expected = np.asarray(explainer.expected_value)[target.numpy()]
-        gap = np.abs(
-            values.reshape(len(X), -1).sum(1)
-            + expected
-            - outputs[np.arange(len(X)), target.numpy()]
-        )
-        if gap.max() > 1e-3 * max(1.0, np.abs(outputs).max()):
-            notes.append(f"DeepExplainer additivity gap {gap.max():.2g}: used GradientExplainer")
-            explainer = shap.GradientExplainer(ctx.model, background)
-            values = _pick_target(np.asarray(explainer.shap_values(X)), target.numpy(), X.ndim)
-        else:
-            notes.append(f"DeepExplainer, additivity gap {gap.max():.2g}")
-    return Explanation(values.astype(np.float32), notes=notes)
-
-
-def kernel_shap(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
-    """shap's KernelExplainer on the model as a plain predict function (no gradients).
-
-    The background is summarised with ``shap.kmeans`` to 10 centres, as shap advises;
-    its cost grows with background size times rows.
-    """
-    import shap
-
-    def predict(values: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return ctx.model(torch.as_tensor(values, dtype=X.dtype)).numpy()
-
-    background = shap.kmeans(ctx.background.numpy(), min(10, len(ctx.background)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        explainer = shap.KernelExplainer(predict, background)
-        values = np.asarray(
-            explainer.shap_values(X.numpy(), nsamples=2 * X.shape[1] + 64, silent=True)
-        )
-    return Explanation(
-        _pick_target(values, target.numpy(), X.ndim).astype(np.float32),
-        notes=["KernelExplainer on a model without gradients"],
-    )
-
-
 def is_differentiable(model: nn.Module, row: torch.Tensor) -> bool:
     """Whether the model's output carries a gradient back to a float input row."""
     if not row.is_floating_point():
@@ -296,14 +243,7 @@ def is_differentiable(model: nn.Module, row: torch.Tensor) -> bool:
     return isinstance(out, torch.Tensor) and out.requires_grad
 
 
-def _pick_target(values: np.ndarray, target: np.ndarray, ndim: int) -> np.ndarray:
-    """shap returns (rows, ..., classes) or a list per class: keep each row's target class."""
-    if values.ndim == ndim + 1 and values.shape[0] != len(target):  # (classes, rows, ...)
-        values = np.moveaxis(values, 0, -1)
-    return np.take_along_axis(values, target.reshape(-1, *([1] * (values.ndim - 1))), axis=-1)[
-        ..., 0
-    ]
-
+from audit.explain._shap import kernel_shap, shap_values  # noqa: E402
 
 METHODS: dict[str, MethodSpec] = {
     spec.name: spec

@@ -17,15 +17,24 @@ import torch
 
 from audit._threads import one_thread
 from audit.explain import _trust as trust
+from audit.explain._badges import count_sentence, provisional_badges
+from audit.explain._evidence import (
+    model_skill,
+    randomization_table,
+    trust_evidence,
+    trust_metrics,
+)
+from audit.explain._faithfulness import Curves, curves_table
+from audit.explain._headline import headline_sentence, importance_figure, importance_table
 from audit.explain._methods import (
     ExplainContext,
     Explanation,
     MethodSpec,
-    baseline_for,
     methods_for,
 )
+from audit.explain._randomization import Randomization
 from audit.explain._views import global_importance
-from audit.results import Figure, Metric, Section, Table
+from audit.results import Section, Table
 from audit.settings import ExplainSettings
 from audit.subject import Subject
 
@@ -50,7 +59,9 @@ class ExplainRun:
         self.deltas: dict[str, np.ndarray] = {}
         self.notes: dict[str, list[str]] = {}
         self.trust: dict[str, dict[str, float]] = {}
-        self.curves: dict[str, trust.Curves] = {}
+        self.intervals: dict[str, dict[str, list]] = {}
+        self.curves: dict[str, Curves] = {}
+        self.randomization: dict[str, Randomization] = {}
 
 
 def context(subject: Subject, settings: ExplainSettings, *, seed: int = 0) -> ExplainContext:
@@ -120,65 +131,8 @@ def explain_subject(
         if parts[0].delta is not None:
             run.deltas[spec.name] = np.concatenate([p.delta for p in parts])
         run.notes[spec.name] = sorted({note for p in parts for note in p.notes})
-    _trust_evidence(subject, run, ctx, methods, settings)
+    trust_evidence(subject, run, ctx, methods, settings or ExplainSettings())
     return run
-
-
-def _trust_evidence(
-    subject: Subject,
-    run: ExplainRun,
-    ctx: ExplainContext,
-    methods: list[MethodSpec],
-    settings: ExplainSettings,
-) -> None:
-    """Completeness, deletion/insertion, randomization, infidelity, sensitivity, localisation.
-
-    The costly tests run on the first ``trust_samples`` explained rows (16 at most
-    for SHAP); completeness and localisation use every explained row, and the
-    ground truth is read at ``run.rows``, the rows' places in the test split.
-    """
-    seed = ctx.seed
-    truth = subject.explain.ground_truth_test
-    if run.deltas:
-        with torch.no_grad():
-            out_x = ctx.model(run.X).gather(1, run.target[:, None])[:, 0]
-            out_b = ctx.model(baseline_for(ctx, run.X)).gather(1, run.target[:, None])[:, 0]
-        scale = (out_x - out_b).abs().clamp_min(1e-6).numpy()
-    if truth is not None:
-        truth = np.asarray(truth)[run.rows]
-        valid = (run.X != baseline_for(ctx, run.X)).numpy() if subject.modality == "text" else None
-    random_curves: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # by rows used
-    for spec in methods:
-        k = min(
-            settings.trust_samples, len(run.rows), 16 if spec.library == "shap" else len(run.rows)
-        )
-        X, target = run.X[:k], run.target[:k]
-        attr = run.attributions[spec.name][:k]
-        evidence: dict[str, float] = {}
-        if spec.name in run.deltas:
-            evidence["completeness_gap"] = float(np.mean(run.deltas[spec.name] / scale))
-        if k not in random_curves:
-            random_curves[k] = trust.random_order_curves(
-                ctx, X, target, steps=settings.curve_steps, seed=seed
-            )
-        curves = trust.deletion_insertion(
-            ctx, X, target, attr, steps=settings.curve_steps, seed=seed, random=random_curves[k]
-        )
-        run.curves[spec.name] = curves
-        evidence["deletion_gain"] = curves.deletion_gain
-        evidence["insertion_gain"] = curves.insertion_gain
-        evidence["randomization_spearman"] = trust.randomization_spearman(
-            ctx, spec, X, target, attr, seed=seed
-        )
-        if subject.modality != "text":
-            evidence["infidelity"] = trust.infidelity_score(ctx, X, target, attr, seed=seed)
-            few = max(2, k // 4)
-            evidence["sensitivity_max"] = trust.sensitivity_score(ctx, spec, X[:few], target[:few])
-        if truth is not None:
-            share, chance = trust.localisation(run.attributions[spec.name], truth, valid)
-            evidence["localisation"] = share
-            evidence["localisation_lift"] = share / chance if chance > 0 else float("nan")
-        run.trust[spec.name] = evidence
 
 
 def feature_labels(subject: Subject, size: int) -> list[str]:
@@ -224,24 +178,13 @@ def _importances(
     return vocabulary_importance(subject, run, methods)
 
 
-_DESCRIPTIONS = {
-    "completeness_gap": "|Σ attributions − (f(x) − f(baseline))| relative to |f(x) − f(baseline)|",
-    "deletion_gain": "area between the random-order and the method's deletion curves "
-    "(higher: more faithful)",
-    "insertion_gain": "area between the method's and the random-order insertion curves",
-    "randomization_spearman": "rank correlation with the maps of a re-initialised model "
-    "(high: ignores the weights)",
-    "infidelity": "captum infidelity under small Gaussian perturbations (lower: more faithful)",
-    "sensitivity_max": "captum sensitivity_max: largest change of the map under small noise",
-    "localisation": "share of attribution mass on the planted evidence",
-    "localisation_lift": "localisation over the share expected by chance",
-}
-
-
 def explainability_section(
     subject: Subject, settings: ExplainSettings | None = None, *, seed: int = 0
 ) -> Section:
     """Attributions with every method of the subject's modality, and the trust evidence.
+
+    The headline importance is the mean over the methods trusted under the default
+    policy; the check's ``conclude`` ranks again under the run's own policy.
 
     Examples
     --------
@@ -250,8 +193,8 @@ def explainability_section(
     >>> subject = audit.reference("credit", training=TrainingConfig(epochs=5))
     >>> settings = ExplainSettings(n_samples=16, methods=["saliency"])
     >>> section = explainability_section(subject, settings)
-    >>> section.table("global_importance").columns[:2]
-    ['feature', 'saliency']
+    >>> section.table("global_importance").columns[:3]
+    ['feature', 'trusted mean', 'saliency']
     """
     settings = settings or ExplainSettings()
     from audit.explain._methods import is_differentiable
@@ -262,47 +205,38 @@ def explainability_section(
     if not methods:
         section.summary = f"No attribution method is registered for {subject.modality} data."
         return section
-    from audit.explain import _views
 
     with one_thread(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*require[sd]? gradients.*")  # captum
         warnings.filterwarnings("ignore", message=".*input array is constant.*")  # scipy
         run = explain_subject(subject, methods, settings, seed=seed)
         labels, importances, extra = _importances(subject, run, methods)
-        view = _view(subject, run, methods, labels, settings)
-    for spec in methods:
-        for name, value in run.trust[spec.name].items():
-            section.metrics.append(
-                Metric(name, value, scope=spec.name, description=_DESCRIPTIONS[name])
-            )
-        for note in run.notes[spec.name]:
-            section.notes.append(f"{spec.label}: {note}")
-    mean_importance = np.mean(np.stack(list(importances.values())), axis=0)
-    top = np.argsort(-mean_importance, kind="stable")[: settings.top_k]
-    unit = "token" if subject.modality == "text" else "feature"
-    section.tables.append(
-        Table(
-            id="global_importance",
-            title="Global importance (mean |attribution|, share of the total)",
-            columns=[unit, *importances, *extra],
-            rows=[
-                [
-                    labels[i],
-                    *(float(importances[m][i]) for m in importances),
-                    *(values[i] for values in extra.values()),
-                ]
-                for i in top
-            ],
-            caption=f"{len(run.rows)} test rows, the predicted class explained; "
-            f"top {len(top)} by the methods' mean"
+        section.metrics += trust_metrics(run, methods)
+        section.metrics.append(model_skill(subject, seed=seed))
+        found = provisional_badges(section.metrics)
+        trusted = [m.name for m in methods if found[m.name].status == "trusted"]
+        unit = "token" if subject.modality == "text" else "feature"
+        table = importance_table(
+            labels,
+            importances,
+            trusted,
+            unit=unit,
+            top_k=settings.top_k,
+            every_row=subject.modality == "tabular",
+            extra=extra,
+            caption=f"{len(run.rows)} test rows, the predicted class explained"
             + (
                 " (per vocabulary token: mean |attribution| over its occurrences)."
                 if unit == "token"
                 else "."
             ),
         )
-    )
-    section.figures.append(_importance_figure(labels, importances, top))
+        view = _view(subject, run, methods, labels, settings, table)
+    for spec in methods:
+        for note in run.notes[spec.name]:
+            section.notes.append(f"{spec.label}: {note}")
+    section.tables.append(table)
+    section.figures.append(importance_figure(table, [m.name for m in methods]))
     matrix = trust.agreement(importances)
     section.tables.append(
         Table(
@@ -312,20 +246,29 @@ def explainability_section(
             rows=[[m, *map(float, matrix[i])] for i, m in enumerate(importances)],
         )
     )
-    section.tables.append(_views.curves_table(run))
+    if run.randomization:
+        section.tables.append(randomization_table(run, methods))
+    section.tables.append(curves_table(run))
     section.figures += view.figures
     section.tables += view.tables
     section.metrics += view.metrics
     section.notes += view.notes
+    labels_of = {m.name: m.label for m in methods}
     section.summary = (
-        f"{len(methods)} methods on {len(run.rows)} test rows. "
-        "Most important by the methods' mean: " + ", ".join(labels[i] for i in top[:3]) + "."
+        count_sentence(found, labels_of)
+        + " "
+        + headline_sentence(table, [labels_of[m] for m in trusted])
     )
     return section
 
 
 def _view(
-    subject: Subject, run: ExplainRun, methods: list[MethodSpec], labels: list[str], settings
+    subject: Subject,
+    run: ExplainRun,
+    methods: list[MethodSpec],
+    labels: list[str],
+    settings,
+    table: Table,
 ) -> View:
     """The modality's own view: local rows, image maps, time-step strips or tokens."""
     from audit.explain import _attention, _views
@@ -334,7 +277,9 @@ def _view(
     groups = grouping(subject)
     if groups is not None:
         size = int(np.prod(run.attributions[methods[0].name].shape[1:]))
-        return tabular_view(subject, run, methods, settings, *groups, feature_labels(subject, size))
+        return tabular_view(
+            subject, run, methods, settings, *groups, feature_labels(subject, size), table
+        )
     if subject.modality == "tabular":
         from audit.explain._local import local_table
 
@@ -345,28 +290,3 @@ def _view(
         "text": _attention.text_view,
     }.get(subject.modality)
     return _views.View() if build is None else build(subject, run, methods)
-
-
-def _importance_figure(
-    labels: list[str], importances: dict[str, np.ndarray], top: np.ndarray
-) -> Figure:
-    shown = top[:8]
-    series = {}
-    for name, values in importances.items():
-        peak = values[shown].max() or 1.0
-        series[name] = [float(values[i] / peak) for i in shown]
-    alt = (
-        "Relative global importance (1 = the method's most important shown feature). "
-        + "; ".join(
-            f"{labels[i]}: " + ", ".join(f"{m} {series[m][j]:.2f}" for m in series)
-            for j, i in enumerate(shown)
-        )
-    )
-    return Figure(
-        id="global_importance",
-        title="Global importance by method",
-        alt=alt,
-        kind="bars",
-        data={"categories": [labels[i] for i in shown], "series": series},
-        caption="Scaled per method; the shares are in the table 'Global importance'.",
-    )

@@ -16,6 +16,7 @@ from audit.explain._groups import (
     group_index,
     sensitive_proxies,
 )
+from audit.explain._headline import rank_of
 from audit.explain._local import selected_rows
 from audit.explain._views import global_importance
 from audit.figures import PALETTE, new_figure, to_svg
@@ -45,7 +46,14 @@ def grouped_importances(run, methods, index: np.ndarray) -> dict[str, np.ndarray
 
 
 def tabular_view(
-    subject, run, methods, settings, names: list[str], index: np.ndarray, columns: list[str]
+    subject,
+    run,
+    methods,
+    settings,
+    names: list[str],
+    index: np.ndarray,
+    columns: list[str],
+    table: Table,
 ):
     """Local break-down tables and figures, the encoded detail table, and the sensitive flag."""
     from audit.explain._views import View
@@ -101,7 +109,7 @@ def tabular_view(
         )
     )
     view.tables.append(_encoded_table(run, methods, columns, settings.top_k))
-    _sensitive_flag(subject, run, methods, names, index, settings, view)
+    _sensitive_flag(subject, names, settings, view, table)
     return view
 
 
@@ -148,66 +156,117 @@ def _encoded_table(run, methods, columns: list[str], top_k: int) -> Table:
     )
 
 
-def _sensitive_flag(subject, run, methods, names, index, settings, view) -> None:
-    """Flag sensitive features, and features associated with them, among the top features."""
+def _sensitive_flag(subject, names, settings, view, table: Table) -> None:
+    """Sensitive features, and features associated with them, by their headline rank.
+
+    The rank is the one of the headline ``table`` (trusted methods only); each
+    method's own rank is shown beside it as evidence.
+    """
     sensitive = subject.sensitive_train
     if sensitive is None:
         return
-    importances = grouped_importances(run, methods, index)
-    ranks = np.argsort(
-        np.argsort(-np.mean(np.stack(list(importances.values())), axis=0), kind="stable")
-    )
-    rank_of = {names[g]: int(ranks[g]) + 1 for g in range(len(names))}
     raw = subject.raw_train
     proxies = (
         sensitive_proxies(raw, sensitive, threshold=settings.proxy_threshold)
         if raw is not None
         else {}
     )
-    rows, best = [], None
+    known = set(names)
+    rows = []
     for feature in sensitive.columns:
-        candidates = [(feature, 1.0)] if feature in rank_of else []
-        candidates += [
-            (name, strength) for name, strength in proxies.get(feature, []) if name in rank_of
-        ]
+        candidates = [(feature, 1.0)] if feature in known else []
+        candidates += [(name, s) for name, s in proxies.get(feature, []) if name in known]
         for name, strength in candidates:
-            rank = rank_of[name]
-            flagged = rank <= settings.sensitive_top_k
-            rows.append(
-                [
-                    feature,
-                    name,
-                    "itself" if name == feature else f"association {strength:.2f}",
-                    rank,
-                    flagged,
-                ]
-            )
-            best = rank if best is None else min(best, rank)
-            if flagged:
-                how = (
-                    "is"
-                    if name == feature
-                    else f"({name}, associated with {feature} at {strength:.2f}) is"
-                )
-                view.notes.append(
-                    f"Sensitive feature {feature} {how if name != feature else 'ranks'} "
-                    f"{'#' + str(rank)} among the features the model relies on."
-                )
-    if rows:
-        view.tables.append(
-            Table(
-                id="sensitive_features",
-                title="Sensitive features and their proxies among the top features",
-                columns=["sensitive feature", "feature", "relation", "global rank", "flagged"],
-                rows=rows,
-                caption=f"Flagged when ranked in the top {settings.sensitive_top_k}; proxies are "
-                f"features associated at {settings.proxy_threshold} or more (Cramér's V / η).",
-            )
+            relation = "itself" if name == feature else f"association {strength:.2f}"
+            rows.append([feature, name, relation, None, False, settings.sensitive_top_k, ""])
+    if not rows:
+        return
+    view.tables.append(
+        Table(
+            id="sensitive_features",
+            title="Sensitive features and their proxies among the top features",
+            columns=[
+                "sensitive feature",
+                "feature",
+                "relation",
+                "global rank",
+                "flagged",
+                "flagged at rank",
+                "rank by method",
+            ],
+            rows=rows,
+            caption="The global rank is the headline rank (trusted methods only); flagged when "
+            f"it is {settings.sensitive_top_k} or better. Proxies are features associated at "
+            f"{settings.proxy_threshold} or more (Cramér's V / η).",
         )
-        view.metrics.append(
-            Metric(
-                "sensitive_feature_rank",
-                float(best),
-                description="best global rank of a sensitive feature or of a proxy of one",
-            )
+    )
+    view.metrics.append(
+        Metric(
+            "sensitive_feature_rank",
+            None,
+            description="best headline rank (trusted methods only) of a sensitive feature or "
+            "of a proxy of one",
         )
+    )
+    reflag(view.tables, view.metrics, view.notes)
+
+
+def reflag(tables: list[Table], metrics: list[Metric], notes: list[str]) -> None:
+    """Rank the sensitive features and proxies by the headline table (again), in place.
+
+    Sets each row's rank and flag, the notes, and the ``sensitive_feature_rank``
+    metric's value (None, with a note, when no method is trusted). A verdict the
+    policy gave is judged again by the metric's own threshold.
+    """
+    by_id = {t.id: t for t in tables}
+    if "sensitive_features" not in by_id or "global_importance" not in by_id:
+        return
+    table, flags = by_id["global_importance"], by_id["sensitive_features"]
+    ranks = rank_of(table)
+    methods = table.columns[2 : 2 + _method_count(table)]
+    per_method = {
+        m: {
+            str(row[0]): r + 1
+            for r, row in enumerate(
+                sorted(table.rows, key=lambda row, m=m: -row[table.columns.index(m)])
+            )
+        }
+        for m in methods
+    }
+    notes[:] = [n for n in notes if not n.startswith("Sensitive feature ")]
+    best = None
+    for row in flags.rows:
+        feature, name, relation, top = row[0], row[1], row[2], row[5]
+        row[6] = ", ".join(f"{m} #{per_method[m][name]}" for m in methods if name in per_method[m])
+        row[3] = None if ranks is None else ranks.get(name)
+        row[4] = row[3] is not None and row[3] <= top
+        if row[3] is not None:
+            best = row[3] if best is None else min(best, row[3])
+        if row[4]:
+            how = "ranks" if name == feature else f"({name}, {relation} with {feature}) is"
+            notes.append(
+                f"Sensitive feature {feature} {how} #{row[3]} among the features the model "
+                "relies on (headline rank, trusted methods only)."
+            )
+    for metric in metrics:
+        if metric.name != "sensitive_feature_rank":
+            continue
+        metric.value = None if best is None else float(best)
+        metric.note = "not ranked: no method passed every trust test" if best is None else ""
+        if best is None:
+            metric.verdict = "info"
+        elif metric.threshold is not None:
+            from audit.verdicts import decide
+
+            metric.verdict = decide(metric.threshold, metric.value).verdict
+
+
+def _method_count(table: Table) -> int:
+    """How many method columns follow the unit and headline columns (numbers in every row)."""
+    count = 0
+    for j in range(2, len(table.columns)):
+        if all(isinstance(row[j], float) for row in table.rows):
+            count += 1
+        else:
+            break
+    return count

@@ -23,7 +23,6 @@ from audit.subject import Subject
 __all__ = [
     "View",
     "centre_share",
-    "curves_table",
     "examples_per_class",
     "global_importance",
     "image_view",
@@ -357,43 +356,3 @@ def sequence_view(subject: Subject, run: Any, methods: list[MethodSpec]) -> View
         )
     )
     return view
-
-
-def curves_table(run: Any) -> Table:
-    """The deletion and insertion curves of every method, with the random-order ones.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> from audit.explain._trust import Curves
-    >>> line = np.array([1.0, 0.5])
-    >>> run = SimpleNamespace(curves={"saliency": Curves(np.array([0.0, 1.0]), *[line] * 4)})
-    >>> curves_table(run).rows[1]
-    ['saliency', 1.0, 0.5, 0.5, 0.5, 0.5]
-    """
-    rows = []
-    for name, curves in run.curves.items():
-        for i, fraction in enumerate(curves.fractions):
-            rows.append(
-                [
-                    name,
-                    float(fraction),
-                    float(curves.deletion[i]),
-                    float(curves.random_deletion[i]),
-                    float(curves.insertion[i]),
-                    float(curves.random_insertion[i]),
-                ]
-            )
-    return Table(
-        id="curves",
-        title="Deletion and insertion curves (mean probability of the explained class)",
-        columns=[
-            "method",
-            "fraction",
-            "deletion",
-            "random deletion",
-            "insertion",
-            "random insertion",
-        ],
-        rows=rows,
-    )

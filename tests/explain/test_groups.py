@@ -186,3 +186,71 @@ def test_encoder_errors_name_the_argument():
     encoder = TabularEncoder().fit(pd.DataFrame({"a": [1.0, 2.0]}))
     with pytest.raises(AuditInputError, match="frame: expected the columns"):
         encoder.transform(pd.DataFrame({"b": [1.0]}))
+
+
+def _group_setup(model, columns=7, rows=12, seed=0):
+    names = [f"c{i}" for i in range(columns)]
+    groups = {"a": names[0:3], "b": names[3:5], "c": names[5:6], "d": names[6:7]}
+    _, index = group_index(names, groups)
+    X = torch.randn(rows, columns, generator=torch.Generator().manual_seed(seed))
+    baseline = torch.randn(columns, generator=torch.Generator().manual_seed(seed + 1)) * 0.1
+    ctx = ExplainContext(
+        model.eval(),
+        baseline,
+        baseline[None].repeat(8, 1),
+        ExplainSettings(ig_steps=200, ig_max_steps=800, ig_tolerance=1e-4),
+        "tabular",
+        {"feature_mask": feature_mask(index)},
+    )
+    return X, baseline, index, ctx
+
+
+def test_group_sums_of_complete_methods_are_exact_shapley_values_on_a_linear_model():
+    """Every method whose attributions add up to f(x) - f(baseline) on a linear model (the
+    gradient methods but Saliency, SHAP, ablation) gives each group its exact Shapley value."""
+    from audit.explain import methods_for
+    from audit.explain._groups import exact_group_shapley
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(7, 2)
+    X, baseline, index, ctx = _group_setup(model)
+    target = model(X).argmax(1)
+    exact = exact_group_shapley(model, X, baseline, index, target)
+    gap = (model(X) - model(baseline[None])).gather(1, target[:, None])[:, 0].detach().numpy()
+    np.testing.assert_allclose(exact.sum(1), gap, atol=1e-5)  # efficiency
+    complete = []
+    for spec in methods_for("tabular"):
+        columns = spec.explain(ctx, X, target).attributions
+        grouped = group_attributions(
+            columns, index, perturbed_as_groups=spec.kind == "perturbation"
+        )
+        if np.allclose(grouped.sum(1), gap, atol=1e-4):
+            complete.append(spec.name)
+            np.testing.assert_allclose(grouped, exact, atol=1e-4, err_msg=spec.name)
+    assert "integrated_gradients" in complete and "saliency" not in complete
+    assert len(complete) >= 4
+
+
+def test_integrated_gradients_group_sums_rank_groups_as_exact_shapley_on_a_small_mlp():
+    from scipy.stats import spearmanr
+
+    from audit.explain._groups import exact_group_shapley
+
+    torch.manual_seed(3)
+    model = torch.nn.Sequential(torch.nn.Linear(7, 12), torch.nn.Tanh(), torch.nn.Linear(12, 2))
+    X, baseline, index, ctx = _group_setup(model, rows=40, seed=4)
+    target = model(X).argmax(1)
+    exact = exact_group_shapley(model, X, baseline, index, target)
+    ig = group_attributions(
+        METHODS["integrated_gradients"].explain(ctx, X, target).attributions, index
+    )
+    # both share out the same f(x) - f(baseline) (completeness, efficiency)
+    np.testing.assert_allclose(ig.sum(1), exact.sum(1), atol=1e-3)
+    rho = [spearmanr(ig[i], exact[i]).statistic for i in range(len(X))]
+    assert (
+        np.mean(rho) > 0.9
+        and np.mean(np.argmax(np.abs(ig), 1) == np.argmax(np.abs(exact), 1)) > 0.9
+    )
+    # and so does the global importance: the groups in the same order
+    assert np.argsort(-np.abs(ig).mean(0)).tolist() == np.argsort(-np.abs(exact).mean(0)).tolist()
+    assert np.abs(ig - exact).max() < 0.25 * np.abs(exact).max()

@@ -153,7 +153,7 @@ def test_text_tokens_attention_and_highlights(reports, text):
     sentences = {row[0] for row in section.table("explained_sentences").rows}
     assert sentences == {row[0] for row in tokens.rows}
     glob = section.table("global_importance")
-    assert glob.columns == ["token", "layer_integrated_gradients", "occurrences"]
+    assert glob.columns == ["token", "trusted mean", "layer_integrated_gradients", "occurrences"]
     words = [row[0] for row in glob.rows]
     assert len(set(words)) == len(words) and set(words) <= set(vocabulary) - {"[PAD]", "[CLS]"}
     heads = section.table("cls_attention")

@@ -8,6 +8,8 @@ import audit
 from audit.config import ExplainSettings
 from audit.explain import METHODS, ExplainContext, Explanation, MethodSpec, methods_for
 from audit.explain import _trust as trust
+from audit.explain._faithfulness import method_curves
+from audit.explain._randomization import randomization_test
 
 SETTINGS = ExplainSettings(n_samples=32, trust_samples=16)
 
@@ -59,10 +61,12 @@ def test_deletion_curve_ranks_the_only_used_feature_first():
     ctx = _ctx(model, torch.zeros(4))
     attributions = METHODS["integrated_gradients"].explain(ctx, X, target).attributions
     assert (np.abs(attributions).argmax(1) == 0).all()
-    curves = trust.deletion_insertion(ctx, X, target, attributions, steps=4, seed=0)
+    curves = method_curves(ctx, X, target, {"ig": attributions}, steps=4, orders=30, seed=0)["ig"]
     # deleting the top quarter (feature 0) already drops the probability to the baseline's 0.5
     assert curves.deletion[1] == pytest.approx(0.5, abs=1e-6)
     assert curves.deletion_gain > 0.05 and curves.insertion_gain > 0.05
+    # no random order of 40 rows puts feature 0 first in every row: the smallest p-value
+    assert curves.deletion_p_value == curves.insertion_p_value == pytest.approx(1 / 31)
 
 
 def _fake_explain(ctx, X, target):
@@ -77,16 +81,19 @@ def test_randomization_test_flags_a_method_that_ignores_the_weights():
     target = torch.ones(20, dtype=torch.int64)
     ctx = _ctx(model, torch.zeros(5))
     fake = MethodSpec("fake", "Fake", "gradient", ("tabular",), _fake_explain)
-    rho_fake = trust.randomization_spearman(
+    found = randomization_test(
         ctx, fake, X, target, _fake_explain(ctx, X, target).attributions, seed=0
     )
-    assert rho_fake == pytest.approx(1.0)
+    assert found.cascade == found.independent == [pytest.approx(1.0)] * 2
     saliency = METHODS["saliency"]
-    rho = trust.randomization_spearman(
+    rho = randomization_test(
         ctx, saliency, X, target, saliency.explain(ctx, X, target).attributions, seed=0
-    )
+    ).full
     assert rho < 0.5
-    assert audit.Policy().judge(audit.Metric("randomization_spearman", rho_fake)).verdict == "fail"
+    judged = audit.Policy().judge(
+        audit.Metric("randomization_spearman", found.full, ci=found.interval())
+    )
+    assert judged.verdict == "fail"
 
 
 def test_rank_correlation_matches_scipy():
@@ -142,10 +149,13 @@ def test_every_tabular_method_runs_on_credit_with_trust_evidence(credit_section,
 
 
 def test_credit_section_has_badges_local_rows_and_agreement(credit_section):
+    from audit.explain._badges import badges
+
     section, _ = credit_section
-    badges = {row[0]: row[-1] for row in section.table("trust").rows}
-    assert set(badges) == {m.label for m in methods_for("tabular")}
-    assert all(b.startswith(("trusted", "unreliable")) for b in badges.values())
+    table = section.table("trust")
+    found = {row[0]: row[-1] for row in table.rows}
+    assert set(found) == {m.label for m in methods_for("tabular")}
+    assert all(b.startswith(("trusted", "caution: ", "unreliable: ")) for b in found.values())
     roles = [row[0] for row in section.table("local").rows]
     assert (
         roles[0] == "most confident right"
@@ -154,7 +164,23 @@ def test_credit_section_has_badges_local_rows_and_agreement(credit_section):
     )
     matrix = section.table("agreement")
     assert [row[i + 1] for i, row in enumerate(matrix.rows)] == [1.0] * len(matrix.rows)
-    assert section.summary.split(" of ")[1].startswith("6 methods trusted")
+    # the summary counts the badges as the table shows them, each status apart
+    statuses = [b.status for b in badges(section.metrics).values()]
+    trusted = [m for m, b in badges(section.metrics).items() if b.status == "trusted"]
+    assert (
+        f"{statuses.count('trusted')} of {len(statuses)} methods trusted" in section.summary
+        and f"{statuses.count('caution')} caution; {statuses.count('unreliable')} unreliable."
+        in section.summary
+    )
+    assert sum(b == "trusted" for b in found.values()) == statuses.count("trusted")
+    # the headline ranks by the trusted methods' mean share, every method kept as evidence
+    importance = section.table("global_importance")
+    index = {c: i for i, c in enumerate(importance.columns)}
+    assert {m.name for m in methods_for("tabular")} <= set(index)
+    if trusted:
+        means = [np.mean([row[index[m]] for m in trusted]) for row in importance.rows]
+        assert [row[1] for row in importance.rows] == pytest.approx(means)
+        assert means == sorted(means, reverse=True)
 
 
 class _NumpyModel(torch.nn.Module):
@@ -182,13 +208,15 @@ def test_a_model_without_gradients_gets_kernel_shap_and_perturbation_methods():
         subject, checks=["explainability"], config={"explainability": settings.model_dump()}
     )
     section = result.section("explainability")
-    assert section.table("global_importance").columns == [
+    table = section.table("global_importance")
+    assert table.columns == [
         "feature",
-        "feature_ablation",
-        "kernel_shap",
+        "trusted mean",
+        *(m.name for m in methods_for("tabular", differentiable=False)),
     ]
-    top = [row[0] for row in section.table("global_importance").rows][:2]
-    assert set(top) == {"x0", "x1"}  # the weights 1 and -1 dominate 0.5
+    # by each method's own share, the weights 1 and -1 dominate 0.5
+    for j in range(2, len(table.columns)):
+        assert {row[0] for row in sorted(table.rows, key=lambda r, j=j: -r[j])[:2]} == {"x0", "x1"}
     with pytest.raises(
         audit.AuditInputError, match=r"explainability\.methods: expected methods without gradients"
     ):
