@@ -25,9 +25,11 @@ def credit_default():
 
 def test_generalization_passes_on_default_and_fails_on_overfit(credit_default):
     section, note = _overfitting(credit_default)
-    assert section.metric("accuracy_gap").verdict == "pass" and note.startswith(
-        "Overfitting verdict: PASS"
-    )
+    # a gap of 0.03 on 300 test rows: its interval reaches past 0.05, so not a PASS yet
+    gap = section.metric("accuracy_gap")
+    assert gap.value < 0.05 and gap.ci[0] < 0 < 0.05 < gap.ci[1]
+    assert gap.verdict == "warn" and gap.note.startswith("inconclusive")
+    assert note.startswith("Overfitting verdict: WARN")
     section, note = _overfitting(audit.reference("credit", seed=0, variant="overfit"))
     assert section.metric("train_accuracy").value == 1.0
     assert (
