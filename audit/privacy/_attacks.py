@@ -16,7 +16,7 @@ from scipy.stats import beta
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from audit.errors import bad_input
-from audit.privacy._twin import lira_scores, logit_confidence, shadow_scores  # re-exported
+from audit.privacy._shadows import lira_scores, logit_confidence, shadow_scores  # re-exported
 
 __all__ = [
     "AttackResult",

@@ -1,26 +1,19 @@
-"""The models the privacy check trains with the subject's trainer, and how they score rows.
+"""The cost of privacy of a DP model: its non-private twin and its privacy–utility curve.
 
-Shadow models train on random halves of the rows (offline LiRA scores each row by where
-the target's confidence falls among its out-shadows'). The cost of privacy of a DP model
-is measured with its non-private twin and its privacy–utility curve, trained by a
-trainer made by :func:`audit.privacy.make_trainer` (which takes ``private=``): the twin
-with the DP model's recipe and seed but without DP-SGD, each point of the curve with
-DP-SGD at another ε.
+Both are trained by a trainer made by :func:`audit.privacy.make_trainer` (which takes
+``private=``): the twin with the DP model's recipe and seed but without DP-SGD, each point
+of the curve with DP-SGD at another ε.
 """
 
 from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
-from scipy.stats import norm
-from torch import nn
 
-from audit.errors import bad_input
 from audit.results import Table
 from audit.settings import PrivacySettings
 
@@ -29,125 +22,8 @@ __all__ = [
     "cost_of_privacy",
     "cost_table",
     "fairness_here",
-    "lira_scores",
-    "logit_confidence",
-    "shadow_scores",
     "twin_comparison",
 ]
-
-
-def lira_scores(
-    target_scores: np.ndarray,
-    shadow_out_scores: np.ndarray,
-    out_mask: np.ndarray | None = None,
-    *,
-    fixed_variance: bool | None = None,
-) -> np.ndarray:
-    """Offline LiRA membership scores: −log P(Z > φ) with Z ~ N(μ_out, σ_out²) per example.
-
-    ``shadow_out_scores`` is ``(shadows, examples)``; only entries where ``out_mask``
-    is True (default: where finite) count. ``fixed_variance`` (default: when some example
-    has fewer than 32 out-shadows) uses one pooled within-example σ for all examples.
-    """
-    target = np.asarray(target_scores, dtype=float)
-    shadows = np.asarray(shadow_out_scores, dtype=float)
-    if shadows.ndim != 2 or shadows.shape[1] != target.shape[0]:
-        raise bad_input("shadow_out_scores", f"shape (shadows, {target.shape[0]})", shadows)
-    mask = np.isfinite(shadows) if out_mask is None else np.asarray(out_mask, bool)
-    mask = mask & np.isfinite(shadows)
-    counts = mask.sum(axis=0)
-    if counts.min() == 0:
-        raise bad_input("shadow_out_scores", "at least one out-shadow per example", "none")
-    values = np.where(mask, shadows, 0.0)
-    mean = values.sum(axis=0) / counts
-    residual = np.where(mask, shadows - mean, 0.0)
-    if fixed_variance is None:
-        fixed_variance = bool(counts.min() < 32)
-    if fixed_variance:
-        dof = max(int(counts.sum() - len(counts)), 1)
-        std = np.full_like(mean, np.sqrt((residual**2).sum() / dof))
-    else:
-        std = np.sqrt((residual**2).sum(axis=0) / np.maximum(counts - 1, 1))
-    return -norm.logsf(target, loc=mean, scale=np.maximum(std, 1e-8))
-
-
-def logit_confidence(
-    model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 4096
-) -> np.ndarray:
-    """φ = log(p_y / (1 − p_y)) of each row's true class, computed stably from the logits.
-
-    A single binary logit ``z`` counts as the logits ``[0, z]``.
-
-    Examples
-    --------
-    >>> model = torch.nn.Linear(1, 2)
-    >>> phi = logit_confidence(model, torch.zeros(3, 1), torch.tensor([0, 1, 1]))
-    >>> phi.shape
-    (3,)
-    """
-    was_training = model.training
-    model.eval()
-    out = []
-    try:
-        with torch.inference_mode():
-            for start in range(0, X.shape[0], batch_size):
-                logits = model(X[start : start + batch_size]).to(torch.float64)
-                if logits.ndim == 1 or logits.shape[1] == 1:
-                    logits = torch.stack(
-                        [torch.zeros_like(logits.reshape(-1)), logits.reshape(-1)], 1
-                    )
-                target = y[start : start + batch_size].long()
-                true = logits.gather(1, target[:, None]).squeeze(1)
-                others = logits.scatter(1, target[:, None], float("-inf"))
-                out.append(true - torch.logsumexp(others, dim=1))
-    finally:
-        model.train(was_training)
-    return torch.cat(out).numpy()
-
-
-def shadow_scores(
-    trainer: Callable[[torch.Tensor, torch.Tensor, int], nn.Module],
-    X: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    k: int,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train ``k`` shadow models on random halves of ``(X, y)``; φ of every row under each.
-
-    As in Carlini et al.'s code, each row is in the training set of exactly
-    ``k // 2`` shadows (so every row has ``k - k // 2`` out-shadows). Shadow ``i`` is
-    trained by ``trainer(X[rows], y[rows], seed + i)``.
-
-    Returns
-    -------
-    in_mask : ndarray of bool, shape (k, rows)
-        Which rows each shadow trained on.
-    scores : ndarray of float, shape (k, rows)
-        φ of every row under each shadow (:func:`logit_confidence`).
-
-    Examples
-    --------
-    >>> from audit.privacy import make_trainer
-    >>> from audit.training import Recipe
-    >>> trainer = make_trainer(lambda: torch.nn.Linear(2, 2), Recipe(epochs=1))
-    >>> X, y = torch.randn(20, 2), torch.randint(0, 2, (20,))
-    >>> in_mask, scores = shadow_scores(trainer, X, y, k=2)
-    >>> in_mask.sum(axis=0).tolist() == [1] * 20, scores.shape
-    (True, (2, 20))
-    """
-    if not isinstance(k, int) or k < 2:
-        raise bad_input("k", "an int >= 2 (each row needs an in- and an out-shadow)", k)
-    X, y = torch.as_tensor(X), torch.as_tensor(y)
-    rng = np.random.default_rng(seed)
-    order = rng.random((k, X.shape[0])).argsort(axis=0)
-    in_mask = order < k // 2
-    scores = np.empty((k, X.shape[0]))
-    for i in range(k):
-        rows = torch.as_tensor(np.flatnonzero(in_mask[i]))
-        model = trainer(X[rows], y[rows], seed + i)
-        scores[i] = logit_confidence(model, X, y)
-    return in_mask, scores
 
 
 def accepts_private(trainer: Any) -> bool:
