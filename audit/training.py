@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import torch
 from torch import nn
@@ -14,7 +15,9 @@ from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
 from audit.recipe import Recipe
 
-__all__ = ["EpochTracker", "FitResult", "Recipe", "evaluate", "fit"]
+__all__ = ["EpochTracker", "FitResult", "Recipe", "Trainer", "evaluate", "fit", "make_trainer"]
+
+Trainer = Callable[..., nn.Module]  # trainer(X, y, seed, *, private=...) -> model
 
 
 @dataclass
@@ -155,3 +158,48 @@ def evaluate(
     model.train(was_training)
     n = X.shape[0]
     return total_loss / n, correct / n
+
+
+_MADE: Any = object()  # trainer(..., private=_MADE): the settings the trainer was made with
+
+
+def make_trainer(
+    model_factory: Callable[[], nn.Module],
+    recipe: Recipe,
+    *,
+    private: Any = None,
+) -> Trainer:
+    """A ``trainer(X, y, seed, *, private=...) -> nn.Module`` for shadow models and twins.
+
+    Each call builds ``model_factory()`` with weights drawn from ``seed`` and trains it
+    on ``(X, y)`` with ``recipe`` (no validation, no early stopping): with :func:`fit`,
+    or :func:`audit.privacy.fit_private` (opacus, imported then) when ``private``
+    (``PrivacySettings``) is given. The trainer's own ``private=`` keyword overrides the
+    settings it was made with for one call (``None``: without DP), as the privacy check
+    does for the non-private twin and the privacy–utility curve of a DP model. The
+    trainer carries its recipe as ``trainer.recipe``.
+
+    Examples
+    --------
+    >>> trainer = make_trainer(lambda: torch.nn.Linear(3, 2), Recipe(epochs=1))
+    >>> X, y = torch.randn(16, 3), torch.randint(0, 2, (16,))
+    >>> trainer(X, y, 0)(X).shape, trainer.recipe.patience
+    (torch.Size([16, 2]), None)
+    """
+    plain = replace(recipe, patience=None)
+    made = private
+
+    def trainer(X: torch.Tensor, y: torch.Tensor, seed: int, *, private: Any = _MADE) -> nn.Module:
+        settings = made if private is _MADE else private
+        X, y = torch.as_tensor(X), torch.as_tensor(y)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = model_factory()
+        if settings is None:
+            return fit(model, (X, y), recipe=plain, seed=seed).model
+        from audit.privacy import fit_private
+
+        return fit_private(model, (X, y), recipe=plain, seed=seed, settings=settings).model
+
+    trainer.recipe = plain
+    return trainer

@@ -98,26 +98,6 @@ def _identify(subject, domain: str, variant: str, seed: int) -> None:
     subject.domain, subject.variant, subject.seed = domain, variant, seed
 
 
-def _plain_trainer(factory, recipe):
-    """``trainer(X, y, seed) -> model``: the domain's model and recipe on other rows.
-
-    The trainer carries its ``recipe`` (``trainer.recipe``), for the record.
-    """
-
-    def trainer(X, y, seed: int):
-        import torch
-
-        from audit.training import fit
-
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = factory()
-        return fit(model, (X, y), recipe=recipe, seed=seed).model
-
-    trainer.recipe = recipe
-    return trainer
-
-
 def _attach_training_record(subject, record, privacy) -> None:
     """Give the subject a shadow-model trainer and, when DP-trained, its privacy record.
 
@@ -136,18 +116,14 @@ def _attach_training_record(subject, record, privacy) -> None:
 
         history = training.history
         kept = getattr(history, "best_epoch", None) or record.recipe.epochs
-        plain = replace(record.recipe, epochs=int(kept), patience=None)
-        if privacy is not None:
-            from audit.privacy import make_trainer  # opacus is imported only for DP
+        from audit.training import make_trainer
 
-            shadow_privacy = privacy
-            sigma = (record.privacy_record or {}).get("noise_multiplier")
-            if plain.epochs != record.recipe.epochs and sigma is not None:
-                shadow_privacy = privacy.model_copy(update={"noise_multiplier": float(sigma)})
-            training.trainer = make_trainer(record.factory, plain, private=shadow_privacy)
-            training.trainer.recipe = plain
-        else:
-            training.trainer = _plain_trainer(record.factory, plain)
+        plain = replace(record.recipe, epochs=int(kept), patience=None)
+        shadow_privacy = privacy
+        sigma = (record.privacy_record or {}).get("noise_multiplier")
+        if privacy is not None and plain.epochs != record.recipe.epochs and sigma is not None:
+            shadow_privacy = privacy.model_copy(update={"noise_multiplier": float(sigma)})
+        training.trainer = make_trainer(record.factory, plain, private=shadow_privacy)
         training.model_factory = record.factory
         training.recipe = record.recipe
     if record.privacy_record is not None:

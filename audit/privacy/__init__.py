@@ -16,9 +16,9 @@ from audit.privacy._dp import (
     PrivateFit,
     default_grad_sample_mode,
     fit_private,
-    make_trainer,
     module_swaps,
 )
+from audit.training import make_trainer  # the trainers live with fit(); kept importable here
 
 __all__ = [
     "AttackResult",

@@ -7,7 +7,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -20,9 +20,9 @@ from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
 from audit.privacy._accounting import epsilon_of_history, noise_for_epsilon
 from audit.settings import PrivacySettings
-from audit.training import EpochTracker, Recipe, fit
+from audit.training import EpochTracker, Recipe
 
-__all__ = ["PrivateFit", "default_grad_sample_mode", "fit_private", "make_trainer", "module_swaps"]
+__all__ = ["PrivateFit", "default_grad_sample_mode", "fit_private", "module_swaps"]
 
 #: Layers (and subclasses, such as opacus's RNNLinear inside DPLSTM) that ExpandedWeights
 #: (``grad_sample_mode="ew"``) computes per-sample gradients for; checked against
@@ -30,7 +30,6 @@ __all__ = ["PrivateFit", "default_grad_sample_mode", "fit_private", "make_traine
 #: DPMultiheadAttention. A model with a parameter elsewhere is trained with "hooks".
 _EW_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.GroupNorm, nn.LayerNorm, nn.Embedding)
 
-Trainer = Callable[..., nn.Module]  # trainer(X, y, seed, *, private=...)
 
 
 @dataclass
@@ -242,44 +241,3 @@ def fit_private(
         "target_epsilon": settings.epsilon if settings.noise_multiplier is None else None,
     }
     return PrivateFit(model=fresh, history=history, record=record)
-
-
-_MADE: Any = object()  # trainer(..., private=_MADE): the settings the trainer was made with
-
-
-def make_trainer(
-    model_factory: Callable[[], nn.Module],
-    recipe: Recipe,
-    *,
-    private: PrivacySettings | None = None,
-) -> Trainer:
-    """A ``trainer(X, y, seed, *, private=...) -> nn.Module`` for shadow models and twins.
-
-    Each call builds ``model_factory()`` with weights drawn from ``seed`` and trains it
-    on ``(X, y)`` with ``recipe`` (no validation, no early stopping): with
-    :func:`audit.training.fit`, or :func:`fit_private` when ``private`` is given. The
-    trainer's own ``private=`` keyword overrides the settings it was made with for
-    one call (``None``: without DP), as the privacy check does for the non-private
-    twin and the privacy–utility curve of a DP model.
-
-    Examples
-    --------
-    >>> trainer = make_trainer(lambda: torch.nn.Linear(3, 2), Recipe(epochs=1))
-    >>> X, y = torch.randn(16, 3), torch.randint(0, 2, (16,))
-    >>> trainer(X, y, 0)(X).shape
-    torch.Size([16, 2])
-    """
-    plain = replace(recipe, patience=None)
-    made = private
-
-    def trainer(X: torch.Tensor, y: torch.Tensor, seed: int, *, private: Any = _MADE) -> nn.Module:
-        settings = made if private is _MADE else private
-        X, y = torch.as_tensor(X), torch.as_tensor(y)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = model_factory()
-        if settings is None:
-            return fit(model, (X, y), recipe=plain, seed=seed).model
-        return fit_private(model, (X, y), recipe=plain, seed=seed, settings=settings).model
-
-    return trainer

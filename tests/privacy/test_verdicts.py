@@ -10,9 +10,9 @@ import audit
 import audit.training
 from audit.checks._privacy import CHECK, conclude
 from audit.config import TrainingConfig
-from audit.domains._registry import _plain_trainer
 from audit.policy import Policy
 from audit.results import Metric, Section
+from audit.training import make_trainer
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_the_section_says_how_the_shadows_were_trained(early_stopped):
 def test_shadows_trained_longer_than_the_target_kept_get_a_warning_note(early_stopped):
     training = early_stopped.training
     subject = early_stopped.with_model(early_stopped.model)
-    full = _plain_trainer(training.model_factory, replace(training.recipe, patience=None))
+    full = make_trainer(training.model_factory, replace(training.recipe, patience=None))
     subject.training = replace(training, trainer=full)
     config = {"privacy": {"shadow_models": 2}}
     section = audit.run(subject, checks=["privacy"], config=config).section("privacy")
