@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
-from audit.errors import bad_input
+from audit.errors import bad_input, describe
 
 __all__ = ["ExplainHints", "TrainingRecord", "hints_from"]
 
@@ -71,9 +71,13 @@ class ExplainHints:
         for name in ("gradcam_layer", "embedding_layer"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, nn.Module):
-                raise bad_input(f"explain.{name}", "a torch.nn.Module (a model layer)", _got(value))
+                raise bad_input(
+                    f"explain.{name}", "a torch.nn.Module (a model layer)", describe(value)
+                )
         if self.attention is not None and not callable(self.attention):
-            raise bad_input("explain.attention", "a callable X -> weights", _got(self.attention))
+            raise bad_input(
+                "explain.attention", "a callable X -> weights", describe(self.attention)
+            )
         if self.input_shape is not None:
             shape = tuple(self.input_shape)
             if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
@@ -136,8 +140,6 @@ class TrainingRecord:
     privacy: dict[str, Any] | None = None
     private_settings: Any = None
     validation_rows: int | None = None
-    #: seconds of timed training stages besides the model's own
-    stage_seconds: dict[str, float] = field(default_factory=dict)
     #: the cost of privacy of a DP model, measured elsewhere: its non-private twin and
     #: utility curve. When unset the privacy check trains both with ``trainer``.
     privacy_twin: dict[str, Any] | None = None
@@ -151,18 +153,13 @@ class TrainingRecord:
         for name in ("trainer", "model_factory"):
             value = getattr(self, name)
             if value is not None and not callable(value):
-                raise bad_input(f"training.{name}", "a callable or None", _got(value))
+                raise bad_input(f"training.{name}", "a callable or None", describe(value))
         if self.privacy is not None and not isinstance(self.privacy, Mapping):
             raise bad_input("training.privacy", "the DP record (a dict) or None", self.privacy)
         if self.validation_rows is not None and (
             not isinstance(self.validation_rows, int) or self.validation_rows < 0
         ):
             raise bad_input("training.validation_rows", "a non-negative int", self.validation_rows)
-
-
-def _got(value: Any) -> Any:
-    """What came, for an error message: strings quoted, other values described."""
-    return repr(value) if isinstance(value, str) else value
 
 
 def hints_from(kind: type, value: Any, argument: str) -> Any:

@@ -19,7 +19,7 @@ from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
 from audit.manifest import build_manifest
 from audit.results import AuditResult, Metric, Section
-from audit.runner import assemble, policy_for, run_seed, run_stages, settings_for
+from audit.runner import assemble, policy_for, run_seed, run_stages
 
 __all__ = ["audit_predictions", "read_predictions"]
 
@@ -124,7 +124,7 @@ def audit_predictions(
             groups,
             scores=scores,
             positive_name=str(positive_label if positive_label is not None else 1),
-            settings=settings_for(settings, "fairness"),
+            settings=settings.settings_of("fairness"),
             seed=seed,
         ),
     }

@@ -26,7 +26,6 @@ __all__ = [
     "run",
     "run_seed",
     "run_stages",
-    "settings_for",
     "training_stages",
 ]
 
@@ -121,14 +120,11 @@ def run_seed(config: AuditConfig, subject: Subject | None = None) -> int:
 
 
 def training_stages(subject: Subject) -> dict[str, dict[str, float | None]]:
-    """Timed stages of the subject's training record: ``train`` and any it recorded."""
-    training = subject.training
-    if training is None:
+    """The ``train`` stage, when the subject's history knows how long training took."""
+    history = subject.history
+    if history is None or history.seconds is None:
         return {}
-    seconds = dict(training.stage_seconds)
-    if training.history is not None and training.history.seconds is not None:
-        seconds = {"train": training.history.seconds, **seconds}
-    return {name: {"seconds": value, "peak_rss_mb": None} for name, value in seconds.items()}
+    return {"train": {"seconds": history.seconds, "peak_rss_mb": None}}
 
 
 def policy_for(config: AuditConfig) -> Policy:
@@ -229,11 +225,6 @@ def model_card(
     card["name"] = card["name"] or name
     card["training_data"] = card["training_data"] or training_data
     return card
-
-
-def settings_for(config: AuditConfig, check: str) -> Any:
-    """The settings block of ``check`` in ``config`` (its defaults when absent)."""
-    return config.settings_of(check)
 
 
 def _subject_record(subject: Subject) -> dict[str, Any]:
