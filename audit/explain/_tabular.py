@@ -22,7 +22,18 @@ from audit.explain._views import global_importance
 from audit.figures import PALETTE, new_figure, to_svg
 from audit.results import Figure, Metric, Table
 
-__all__ = ["grouped_importances", "grouping", "tabular_view"]
+__all__ = ["SENSITIVE_COLUMNS", "grouped_importances", "grouping", "tabular_view"]
+
+#: Columns of the table of sensitive features and their proxies among the top features.
+SENSITIVE_COLUMNS = [
+    "sensitive feature",
+    "feature",
+    "relation",
+    "global rank",
+    "flagged",
+    "flagged at rank",
+    "rank by method",
+]
 
 
 def grouping(subject) -> tuple[list[str], np.ndarray] | None:
@@ -185,15 +196,7 @@ def _sensitive_flag(subject, names, settings, view, table: Table) -> None:
         Table(
             id="sensitive_features",
             title="Sensitive features and their proxies among the top features",
-            columns=[
-                "sensitive feature",
-                "feature",
-                "relation",
-                "global rank",
-                "flagged",
-                "flagged at rank",
-                "rank by method",
-            ],
+            columns=list(SENSITIVE_COLUMNS),
             rows=rows,
             caption="The global rank is the headline rank (trusted methods only); flagged when "
             f"it is {settings.sensitive_top_k} or better. Proxies are features associated at "

@@ -17,6 +17,7 @@ from audit.explain._faithfulness import (
 )
 from audit.explain._headline import HEADLINE, importance_table, rank_of, rerank
 from audit.explain._randomization import layer_stages, randomization_test
+from audit.explain._tabular import SENSITIVE_COLUMNS
 from audit.results import Metric, Section, Table
 
 SETTINGS = ExplainSettings(n_samples=16, trust_samples=8)
@@ -246,15 +247,7 @@ def _importance_section(trusted_verdict: str) -> Section:
     flags = Table(
         "sensitive_features",
         "",
-        [
-            "sensitive feature",
-            "feature",
-            "relation",
-            "global rank",
-            "flagged",
-            "flagged at rank",
-            "rank by method",
-        ],
+        list(SENSITIVE_COLUMNS),
         [["sex", "sex", "itself", None, False, 1, ""]],
     )
     metrics = [
