@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel
 
-from audit.errors import bad_input
+from audit.errors import bad_input, describe
 from audit.results import Section, Threshold
 from audit.settings import NoSettings
 
@@ -144,15 +144,17 @@ class Check:
         if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
             raise bad_input("check.name", "a lower-case Python identifier", repr(name))
         if keyword.iskeyword(name) or name in RESERVED_NAMES:
-            raise bad_input("check.name", f"a name other than {sorted(RESERVED_NAMES)}", name)
+            raise bad_input("check.name", f"a name other than {sorted(RESERVED_NAMES)}", repr(name))
         if not isinstance(self.title, str) or not self.title:
-            raise bad_input("check.title", "a non-empty str", self.title)
+            raise bad_input("check.title", "a non-empty str", describe(self.title))
         if not callable(self.run):
             raise bad_input("check.run", "a callable run(subject, settings, context)", self.run)
         if not (isinstance(self.settings, type) and issubclass(self.settings, BaseModel)):
             raise bad_input("check.settings", "a pydantic BaseModel class", self.settings)
         if self.conclude is not None and not callable(self.conclude):
-            raise bad_input("check.conclude", "a callable conclude(section) or None", self.conclude)
+            raise bad_input(
+                "check.conclude", "a callable conclude(section) or None", describe(self.conclude)
+            )
         if not isinstance(self.thresholds, Mapping) or not all(
             isinstance(k, str) and isinstance(v, Threshold) for k, v in self.thresholds.items()
         ):
@@ -160,7 +162,7 @@ class Check:
                 "check.thresholds", "a mapping of metric name to Threshold", self.thresholds
             )
         if isinstance(self.evidence, str) or not all(isinstance(e, str) for e in self.evidence):
-            raise bad_input("check.evidence", "a tuple of provision names", self.evidence)
+            raise bad_input("check.evidence", "a tuple of provision names", describe(self.evidence))
         object.__setattr__(self, "thresholds", dict(self.thresholds))
         object.__setattr__(self, "evidence", tuple(self.evidence))
 
@@ -205,7 +207,7 @@ def register_check(check: Check, *, replace: bool = False) -> Check:
     >>> unregister_check("one")
     """
     if not isinstance(check, Check):
-        raise bad_input("check", "an audit.Check", check)
+        raise bad_input("check", "an audit.Check", describe(check))
     if check.name in _REGISTRY and not replace:
         taken = f"{check.name!r}, which is taken"
         raise bad_input("check", "a name not registered yet (or replace=True)", taken)

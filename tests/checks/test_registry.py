@@ -165,3 +165,37 @@ def test_a_reference_subjects_seed_is_the_runs_seed():
     manifest = audit.run(subject, checks=["performance"]).manifest
     assert manifest["seed"] == 1 and manifest["subject_seed"] == 1
     assert manifest["config"]["seed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "Bad Name"}, "check.name: expected a lower-case Python identifier, got 'Bad Name'."),
+        ({"name": "policy"}, "check.name: expected a name other than ['checks', 'domain', 'model_card', 'policy', 'seed', 'subject', 'training'], got 'policy'."),
+        ({"title": ""}, "check.title: expected a non-empty str, got ''."),
+        ({"run": 3}, "check.run: expected a callable run(subject, settings, context), got 3."),
+        ({"settings": dict}, "check.settings: expected a pydantic BaseModel class, got <class 'dict'>."),
+        ({"conclude": "x"}, "check.conclude: expected a callable conclude(section) or None, got 'x'."),
+        ({"thresholds": {"m": 0.5}}, "check.thresholds: expected a mapping of metric name to Threshold, got {'m': 0.5}."),
+        ({"evidence": "GDPR Art. 25"}, "check.evidence: expected a tuple of provision names, got 'GDPR Art. 25'."),
+    ],
+)
+def test_a_malformed_check_names_the_field(fields, message):
+    arguments = {"name": "ok", "title": "Ok", "run": margin_run, **fields}
+    with pytest.raises(audit.AuditInputError) as info:
+        audit.Check(**arguments)
+    assert str(info.value) == message
+
+
+def test_registry_lookups_name_what_came():
+    with pytest.raises(audit.AuditInputError) as info:
+        audit.register_check("fairness")
+    assert str(info.value) == "check: expected an audit.Check, got 'fairness'."
+    with pytest.raises(audit.AuditInputError) as info:
+        get_check("fairnes")
+    assert "(did you mean 'fairness'?), got 'fairnes'." in str(info.value)
+    from audit.domains import DomainSpec, Variant
+    from audit.recipe import Recipe
+
+    with pytest.raises(audit.AuditInputError, match="variants: expected a tuple of Variant whose first is 'default'"):
+        DomainSpec("x", "x", "tabular", "MLP", prepare=print, variants=(Variant("other", Recipe()),))
