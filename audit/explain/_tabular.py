@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from audit.charts import PALETTE, Panel, render
 from audit.explain._groups import (
     GROUPING_BY_KIND,
     group_attributions,
@@ -19,7 +20,6 @@ from audit.explain._groups import (
 from audit.explain._headline import rank_of
 from audit.explain._local import selected_rows
 from audit.explain._views import global_importance
-from audit.figures import PALETTE, new_figure, to_svg
 from audit.results import Figure, Metric, Table
 
 __all__ = ["SENSITIVE_COLUMNS", "grouped_importances", "grouping", "tabular_view"]
@@ -134,12 +134,9 @@ def _raw(raw, row: int, feature: str) -> str:
 def _waterfall(
     role: str, labels: list[str], contributions: np.ndarray, predicted: str, method: str, k: int
 ) -> Figure:
-    figure, ax = new_figure(6.4, 0.35 * len(labels) + 1.0)
-    order = np.arange(len(labels))[::-1]
-    colors = [PALETTE[0] if v >= 0 else PALETTE[1] for v in contributions[order]]
-    ax.barh([labels[i] for i in order], contributions[order], color=colors)
-    ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_xlabel(f"contribution to '{predicted}' ({method})")
+    panel = Panel(xlabel=f"contribution to '{predicted}' ({method})")
+    colors = [PALETTE[0] if v >= 0 else PALETTE[1] for v in contributions]
+    panel.hbars(labels, contributions, colors=colors)
     alt = f"Break-down of the {role} row, predicted {predicted}: " + "; ".join(
         f"{label} {value:+.3f}" for label, value in zip(labels, contributions, strict=True)
     )
@@ -148,7 +145,7 @@ def _waterfall(
         title=f"Break-down: {role}",
         alt=alt,
         kind="svg",
-        data=to_svg(figure),
+        data=render([panel], alt=alt, height=int(24 * len(labels) + 50)),
         caption="Blue pushes towards the predicted class, orange away; the numbers are in the "
         "table 'Local explanations in original features'.",
     )

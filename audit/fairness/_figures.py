@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.figures import PALETTE, new_figure, to_svg
+from audit.charts import PALETTE, Panel, render
 from audit.results import Figure
 
 __all__ = ["group_rates_figure", "tradeoff_figure"]
@@ -38,27 +38,22 @@ def group_rates_figure(feature: str, by_group: pd.DataFrame) -> Figure:
 def tradeoff_figure(columns: list[str], rows: list[list]) -> Figure:
     """Accuracy against disparity before and after each mitigation, one panel per disparity."""
     frame = pd.DataFrame(rows, columns=columns)
-    figure, axes = new_figure(7.0, 3.0, ncols=2)
     markers = {"none": "o", "demographic": "s", "equalized": "^"}
+    legend = (("o", "model as is"), ("s", "demographic parity"), ("^", "equalized odds"))
     features = list(dict.fromkeys(frame["sensitive_feature"]))
-    for ax, disparity in zip(
-        axes, ("demographic_parity_difference", "equalized_odds_difference"), strict=True
-    ):
-        for _, row in frame.iterrows():
-            kind = next(k for k in markers if k in row["method"])
-            color = PALETTE[features.index(row["sensitive_feature"]) % len(PALETTE)]
-            ax.scatter(row[disparity], row["accuracy"], marker=markers[kind], color=color, s=36)
-        ax.set_xlabel(disparity.replace("_", " "))
-        ax.set_ylabel("accuracy")
-    handles = [
-        axes[0].scatter([], [], marker=m, color="#555555", label=label)
-        for m, label in (("o", "model as is"), ("s", "demographic parity"), ("^", "equalized odds"))
-    ]
-    handles += [
-        axes[0].scatter([], [], marker="o", color=PALETTE[i % len(PALETTE)], label=f)
-        for i, f in enumerate(features)
-    ]
-    axes[1].legend(handles=handles, frameon=False, fontsize=7, loc="best")
+    kinds = np.array([next(k for k in markers if k in method) for method in frame["method"]])
+    panels = []
+    for disparity in ("demographic_parity_difference", "equalized_odds_difference"):
+        panel = Panel(xlabel=disparity.replace("_", " "), ylabel="accuracy")
+        for m, label in legend:
+            panel.points([], [], marker=m, color="#555555", label=label)
+        for i, feature in enumerate(features):
+            color = PALETTE[i % len(PALETTE)]
+            panel.points([], [], marker="o", color=color, label=feature)
+            for kind, marker in markers.items():
+                chosen = frame[(frame["sensitive_feature"] == feature).to_numpy() & (kinds == kind)]
+                panel.points(chosen[disparity], chosen["accuracy"], marker=marker, color=color)
+        panels.append(panel)
     alt = "Accuracy against disparity, before and after mitigation. " + "; ".join(
         f"{r[0]}, {r[1]}: accuracy {r[2]:.3f}, demographic parity difference {r[3]:.3f}, "
         f"equalized odds difference {r[4]:.3f}"
@@ -69,7 +64,7 @@ def tradeoff_figure(columns: list[str], rows: list[list]) -> Figure:
         title="Fairness–accuracy trade-off",
         alt=alt,
         kind="svg",
-        data=to_svg(figure),
+        data=render(panels, alt=alt, width=700, height=300),
         caption="Circles: the model as is; squares and triangles: after ThresholdOptimizer. "
         "The numbers are in the table 'Mitigation: before and after'.",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
-from audit.figures import new_figure, to_svg
+from audit.charts import Panel, render
 from audit.history import TrainingHistory
 from audit.performance._calibration import Calibration, calibration
 from audit.results import Figure, Metric, Section, Table
@@ -227,25 +227,15 @@ def _val_loss_rise(history: TrainingHistory) -> float | None:
 
 def _learning_curve_figure(history: TrainingHistory) -> Figure:
     epochs = history.column("epoch")
-    figure, (loss_ax, acc_ax) = new_figure(7.0, 2.8, ncols=2)
-    for ax, metric, label in (
-        (loss_ax, "loss", "cross-entropy loss"),
-        (acc_ax, "accuracy", "accuracy"),
-    ):
-        ax.plot(epochs, history.column(f"train_{metric}"), label="train")
+    panels = []
+    for metric, label in (("loss", "cross-entropy loss"), ("accuracy", "accuracy")):
+        panel = Panel(xlabel="epoch", ylabel=label)
+        panel.line(epochs, history.column(f"train_{metric}"), label="train")
         if history.has_validation:
-            ax.plot(epochs, history.column(f"val_{metric}"), label="validation", linestyle="--")
+            panel.line(epochs, history.column(f"val_{metric}"), label="validation", dash="5 3")
         if history.best_epoch is not None:
-            ax.axvline(
-                history.best_epoch,
-                color="#555555",
-                linewidth=0.8,
-                linestyle=":",
-                label="kept epoch",
-            )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-    loss_ax.legend(frameon=False)
+            panel.vline(history.best_epoch, label="kept epoch")
+        panels.append(panel)
     last = history.records[-1]
     val_text = (
         f", validation loss {last.val_loss:.3f} and accuracy {last.val_accuracy:.3f}"
@@ -262,31 +252,23 @@ def _learning_curve_figure(history: TrainingHistory) -> Figure:
         title="Learning curves",
         alt=alt,
         kind="svg",
-        data=to_svg(figure),
+        data=render(panels, alt=alt, width=700, height=280),
         caption="Loss and accuracy per epoch; the values are in the table 'Training history'.",
     )
 
 
 def _reliability_figure(cal: Calibration) -> Figure:
-    figure, ax = new_figure(3.6, 3.2)
     filled = cal.counts > 0
     centers = (cal.edges[:-1] + cal.edges[1:]) / 2
     width = cal.edges[1] - cal.edges[0]
-    ax.bar(
-        centers[filled],
-        cal.accuracy[filled],
-        width=width * 0.9,
-        label="accuracy in bin",
-        alpha=0.85,
+    panel = Panel(
+        xlabel="confidence (predicted-class probability)",
+        ylabel="accuracy",
+        xlim=(0.0, 1.0),
+        ylim=(0.0, 1.0),
     )
-    ax.plot(
-        [0, 1], [0, 1], color="#555555", linestyle="--", linewidth=0.8, label="perfect calibration"
-    )
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("confidence (predicted-class probability)")
-    ax.set_ylabel("accuracy")
-    ax.legend(frameon=False, loc="upper left")
+    panel.bars(centers[filled], cal.accuracy[filled], width=width * 0.9, label="accuracy in bin")
+    panel.line([0, 1], [0, 1], color="#555555", dash="5 3", label="perfect calibration")
     alt = (
         f"Reliability diagram: accuracy against confidence in {len(cal.counts)} bins; "
         f"ECE {cal.ece:.3f}. "
@@ -303,7 +285,7 @@ def _reliability_figure(cal: Calibration) -> Figure:
         title="Reliability diagram",
         alt=alt,
         kind="svg",
-        data=to_svg(figure),
+        data=render([panel], alt=alt, width=420, height=340),
         caption="Bars on the diagonal are well calibrated; the bins are in the table "
         "'Calibration bins'.",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from audit.figures import new_figure, to_svg
+from audit.charts import Panel, render
 from audit.privacy._attacks import KEY_FPRS, AttackResult, nonmembers_needed
 from audit.results import Figure, Table
 
@@ -97,19 +97,19 @@ def roc_figure(attacks: dict[str, AttackResult]) -> Figure:
     True
     """
     floor = 0.5 / max(r.n_nonmembers for r in attacks.values())
-    figure, ax = new_figure(4.2, 3.6)
+    panel = Panel(
+        xlabel="false-positive rate (non-members flagged)",
+        ylabel="true-positive rate (members found)",
+        xlim=(floor, 1.0),
+        ylim=(floor, 1.0),
+        xlog=True,
+        ylog=True,
+    )
     for name, result in attacks.items():
         fpr = np.maximum(result.roc_fpr, floor)
         tpr = np.maximum(result.roc_tpr, floor)
-        ax.plot(fpr, tpr, label=f"{name.replace('_', ' ')} (AUC {result.auc:.3f})")
-    ax.plot([floor, 1], [floor, 1], color="#555555", linestyle="--", linewidth=0.8, label="chance")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(floor, 1)
-    ax.set_ylim(floor, 1)
-    ax.set_xlabel("false-positive rate (non-members flagged)")
-    ax.set_ylabel("true-positive rate (members found)")
-    ax.legend(frameon=False, loc="lower right")
+        panel.line(fpr, tpr, label=f"{name.replace('_', ' ')} (AUC {result.auc:.3f})")
+    panel.line([floor, 1], [floor, 1], color="#555555", dash="5 3", label="chance")
     alt = "ROC curves of the membership-inference attacks on log-log axes. " + "; ".join(
         f"{name.replace('_', ' ')}: AUC {r.auc:.3f}, TPR {_rate(r.tpr_at_1pct_fpr)} at 1% FPR "
         f"and {_rate(r.tpr_at_01pct_fpr)} at 0.1% FPR, balanced accuracy "
@@ -122,7 +122,7 @@ def roc_figure(attacks: dict[str, AttackResult]) -> Figure:
         title="Membership-inference ROC (log–log)",
         alt=alt + ".",
         kind="svg",
-        data=to_svg(figure),
+        data=render([panel], alt=alt + ".", width=460, height=400),
         caption="Curves above the dashed diagonal find members better than chance; the low "
         "false-positive end matters most. Key points are in the table 'ROC curve: TPR at fixed "
         "false-positive rates'.",
@@ -140,23 +140,26 @@ def utility_figure(points: list[tuple[float | None, float]]) -> Figure:
     finite = sorted((e, a) for e, a in points if e is not None)
     infinite = [a for e, a in points if e is None]
     top = max((e for e, _ in finite), default=1.0)
-    figure, ax = new_figure(4.2, 3.0)
     xs = [e for e, _ in finite]
-    ax.plot(xs, [a for _, a in finite], marker="o", label="DP-SGD")
     ticks, labels = list(xs), [f"{e:g}" for e in xs]
     if infinite:
-        x_inf = top * 3
-        ax.plot([x_inf], infinite[:1], marker="s", linestyle="none", label="no DP (ε = ∞)")
-        if finite:
-            ax.plot([finite[-1][0], x_inf], [finite[-1][1], infinite[0]], linestyle=":")
-        ticks.append(x_inf)
+        ticks.append(top * 3)
         labels.append("∞")
-    ax.set_xscale("log")
-    ax.set_xticks(ticks, labels)
-    ax.minorticks_off()
-    ax.set_xlabel("ε (privacy budget; smaller is more private)")
-    ax.set_ylabel("test accuracy")
-    ax.legend(frameon=False, loc="lower right")
+    panel = Panel(
+        xlabel="ε (privacy budget; smaller is more private)",
+        ylabel="test accuracy",
+        xlog=True,
+        xticks=(ticks, labels),
+        xlim=(min(ticks) / 1.5, max(ticks) * 1.5) if ticks else None,
+    )
+    if finite:
+        panel.line(xs, [a for _, a in finite], marker="o", label="DP-SGD")
+    if infinite:
+        panel.points([top * 3], infinite[:1], marker="s", label="no DP (ε = ∞)")
+        if finite:
+            panel.line(
+                [finite[-1][0], top * 3], [finite[-1][1], infinite[0]], color="#555555", dash="2 3"
+            )
     alt = "Test accuracy against the privacy budget epsilon: " + "; ".join(
         f"epsilon {'infinity (no DP)' if e is None else f'{e:g}'}: accuracy {a:.3f}"
         for e, a in [*finite, *((None, a) for a in infinite)]
@@ -166,6 +169,6 @@ def utility_figure(points: list[tuple[float | None, float]]) -> Figure:
         title="Privacy–utility trade-off",
         alt=alt + ".",
         kind="svg",
-        data=to_svg(figure),
+        data=render([panel], alt=alt + ".", width=460, height=320),
         caption="The values are in the table 'Privacy–utility trade-off'.",
     )
