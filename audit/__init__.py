@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 
 #: Public name → the module that defines it, imported on first access.
 _EXPORTS: dict[str, str] = {
+    "Advice": "audit.checks",
     "AuditConfig": "audit.config",
     "AuditInputError": "audit.errors",
     "AuditResult": "audit.results",
@@ -51,6 +52,7 @@ _EXPORTS: dict[str, str] = {
 _NEEDS_RENDERER = frozenset({"AuditResult", "audit_predictions", "run"})
 
 __all__ = [
+    "Advice",
     "AuditConfig",
     "AuditInputError",
     "AuditResult",
@@ -78,7 +80,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what static analysers and IDEs see; nothing is imported at run time
-    from audit.checks import Check, register_check
+    from audit.checks import Advice, Check, register_check
     from audit.config import AuditConfig, TrainingConfig, load_config
     from audit.domains import list_domains, reference
     from audit.errors import AuditInputError, ConfigError

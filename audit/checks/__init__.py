@@ -19,6 +19,7 @@ from audit.checks import (
     _privacy,
 )
 from audit.checks._registry import (
+    Advice,
     Check,
     RunContext,
     check_names,
@@ -29,6 +30,7 @@ from audit.checks._registry import (
 )
 
 __all__ = [
+    "Advice",
     "Check",
     "RunContext",
     "check_names",

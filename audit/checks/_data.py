@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audit.checks._registry import Check, RunContext
+from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Metric, Section, Threshold
 from audit.settings import DataSettings
 
@@ -76,6 +76,56 @@ def conclude(section: Section) -> None:
     section.summary = " ".join(part for part in (lead, words, section.summary) if part)
 
 
+#: Plain words, why it matters and the next step, for the report's top findings.
+ADVICE = {
+    "min_group_share": Advice(
+        "share of the smallest group of {scope}",
+        "A group this small is hard to model and to audit: its error rates rest on few rows.",
+        "Collect more rows of the smallest {scope} group, or merge groups that are too small.",
+    ),
+    "representation_gap": Advice(
+        "largest difference in a group's share between training and test data ({scope})",
+        "The test data do not represent the groups as the training data do.",
+        "Re-split stratified by {scope}, or check how the test data were collected.",
+    ),
+    "base_rate_ratio": Advice(
+        "ratio of the positive-label rate between groups of {scope} (lowest / highest)",
+        "Labels differ by group: a model trained on them learns the difference.",
+        "Check how the labels were made for each {scope} group before judging the model.",
+    ),
+    "minority_class_ratio": Advice(
+        "share of the rarest class times the number of classes (1 = balanced)",
+        "The model sees few examples of the rarest class and may ignore it.",
+        "Collect more of the rare class, or train with class weights; judge balanced accuracy.",
+    ),
+    "max_missing_share": Advice(
+        "largest share of missing values in a column",
+        "Missing values are filled in by preprocessing; the model's answers rest on guesses.",
+        "Find why the values are missing; impute deliberately and audit the imputed rows.",
+    ),
+    "identifiable_duplicate_share": Advice(
+        "share of rows that repeat another row exactly",
+        "Duplicates weigh some people twice and inflate measured accuracy.",
+        "Remove exact duplicates before training and auditing.",
+    ),
+    "identifiable_train_test_overlap": Advice(
+        "share of test rows that also appear in the training data",
+        "Test rows seen in training make the test score optimistic.",
+        "Remove the overlapping rows from the test split and re-run the audit.",
+    ),
+    "max_shifted_smd": Advice(
+        "largest standardised mean difference between training and test among shifted columns",
+        "The test data differ from the training data: scores may not carry over.",
+        "Inspect the shifted columns in the data section; re-split or retrain on recent data.",
+    ),
+    "max_shifted_psi": Advice(
+        "largest population stability index between training and test among shifted columns",
+        "The test data differ from the training data: scores may not carry over.",
+        "Inspect the shifted columns in the data section; re-split or retrain on recent data.",
+    ),
+}
+
+
 CHECK = Check(
     name="data",
     title="Data",
@@ -99,4 +149,5 @@ CHECK = Check(
     },
     evidence=("EU AI Act Art. 10", "GDPR Art. 25", "NIST AI RMF MEASURE 2.11"),
     summary="representation, base rates, label balance, missing values, duplicates, shift",
+    advice=ADVICE,
 )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audit.checks._registry import Check, RunContext
+from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Section, Table, Threshold, worst_verdict
 from audit.settings import ExplainSettings
 
@@ -118,6 +118,42 @@ def conclude(section: Section) -> None:
     section.summary = f"{count_sentence(found, labels)} {headline}".strip()
 
 
+#: Plain words, why it matters and the next step, for the report's top findings.
+ADVICE = {
+    "deletion_p_value": Advice(
+        "p-value of {scope}'s deletion test against random orders",
+        "Removing the features {scope} ranks first hurts the model no more than random "
+        "removal: its explanations may not reflect the model.",
+        "Do not rely on {scope}'s explanations; use the methods marked trusted.",
+    ),
+    "randomization_spearman": Advice(
+        "rank correlation of {scope}'s attributions before and after randomising the model",
+        "Explanations that barely change when the model is destroyed do not explain the model.",
+        "Do not rely on {scope}'s explanations; use the methods marked trusted.",
+    ),
+    "model_skill_p_value": Advice(
+        "p-value of the model's skill against a random model",
+        "A model no better than chance has nothing to explain.",
+        "Fix the model's performance before reading its explanations.",
+    ),
+    "completeness_gap": Advice(
+        "gap between {scope}'s attributions and the output they should add up to",
+        "Attributions that do not add up misstate each feature's share.",
+        "Use more integration steps, or another baseline, for {scope}.",
+    ),
+    "localisation_lift": Advice(
+        "how much more of {scope}'s attribution falls on the known cause than by chance",
+        "Explanations miss the evidence that is known to drive the label.",
+        "Do not rely on {scope}'s explanations for this modality.",
+    ),
+    "sensitive_feature_rank": Advice(
+        "headline importance rank of the sensitive feature {scope}",
+        "The model leans on a sensitive feature (or its proxy) to decide.",
+        "Review whether {scope} may be used; see the fairness section and mitigation.",
+    ),
+}
+
+
 CHECK = Check(
     name="explainability",
     title="Explainability",
@@ -138,4 +174,5 @@ CHECK = Check(
     },
     evidence=("EU AI Act Art. 13", "NIST AI RMF MEASURE 2.9"),
     summary="attributions (captum, shap) with trust evidence and a badge per method",
+    advice=ADVICE,
 )

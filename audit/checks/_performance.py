@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audit.checks._registry import Check, RunContext
+from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Section, Table, Threshold, worst_verdict
 from audit.settings import PerformanceSettings
 
@@ -49,6 +49,46 @@ def conclude(section: Section) -> None:
 
 
 
+#: Plain words, why it matters and the next step, for the report's top findings.
+ADVICE = {
+    "test_accuracy": Advice(
+        "accuracy on the test split",
+        "Below the policy's limit the model is wrong too often to be relied on.",
+        "Improve the model or the data; see the learning curves and per-class scores.",
+    ),
+    "test_balanced_accuracy": Advice(
+        "balanced accuracy on the test split (mean recall over classes)",
+        "The model does much worse on some class than accuracy shows.",
+        "Train with class weights or more rows of the weak class; see per-class scores.",
+    ),
+    "test_f1": Advice(
+        "F1 score on the test split",
+        "Precision and recall of the positive class are low together.",
+        "Tune the decision threshold or improve the model; see the per-class scores.",
+    ),
+    "test_roc_auc": Advice(
+        "area under the ROC curve on the test split",
+        "The model ranks positives above negatives little better than chance.",
+        "Improve features or model capacity; check the data section for label problems.",
+    ),
+    "accuracy_gap": Advice(
+        "training accuracy minus test accuracy",
+        "A large gap means the model memorised its training data (overfitting).",
+        "Regularise, stop training earlier, or collect more data; see the learning curves.",
+    ),
+    "val_loss_rise": Advice(
+        "rise of the validation loss after its minimum",
+        "The model kept training past its best point.",
+        "Use early stopping on the validation loss (the kept epoch is marked in the curves).",
+    ),
+    "ece": Advice(
+        "expected calibration error of the predicted probabilities",
+        "The model's probabilities do not match how often it is right.",
+        "Recalibrate (temperature scaling or isotonic) before using probabilities.",
+    ),
+}
+
+
 CHECK = Check(
     name="performance",
     title="Performance and generalization",
@@ -71,4 +111,5 @@ CHECK = Check(
         "NIST AI RMF MEASURE 2.6",
     ),
     summary="train/test scores, overfitting gap, learning curves, calibration",
+    advice=ADVICE,
 )

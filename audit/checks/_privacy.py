@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audit.checks._registry import Check, RunContext
+from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Metric, Section, Threshold, worst_verdict
 from audit.settings import PrivacySettings
 from audit.verdicts import verdict_sentence
@@ -97,6 +97,26 @@ def conclude(section: Section) -> None:
         section.notes.insert(0, f"Membership-inference verdict: {mia.upper()} from {parts}.")
 
 
+#: Plain words, why it matters and the next step, for the report's top findings.
+ADVICE = {
+    "mia_auc": Advice(
+        "membership-inference attack AUC ({scope})",
+        "An attacker can tell whether a person was in the training data.",
+        "Train with differential privacy (DP-SGD): see the privacy–utility curve.",
+    ),
+    "mia_tpr_at_1pct_fpr": Advice(
+        "members found at 1% false alarms ({scope})",
+        "Some training records are exposed with confidence.",
+        "Train with differential privacy (DP-SGD): see the privacy–utility curve.",
+    ),
+    "empirical_epsilon_lower_bound": Advice(
+        "empirical privacy loss ε found by the attack ({scope})",
+        "The training leaks more about individuals than the policy allows.",
+        "Train with differential privacy (DP-SGD) at a smaller ε: see the privacy–utility curve.",
+    ),
+}
+
+
 CHECK = Check(
     name="privacy",
     title="Privacy",
@@ -110,4 +130,5 @@ CHECK = Check(
     },
     evidence=("EU AI Act Art. 15", "GDPR Art. 25", "NIST AI RMF MEASURE 2.10"),
     summary="DP-SGD record, membership inference (loss threshold, offline LiRA), cost of privacy",
+    advice=ADVICE,
 )

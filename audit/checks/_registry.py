@@ -13,7 +13,7 @@ import keyword
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESERVED_NAMES",
+    "Advice",
     "Check",
     "RunContext",
     "check_names",
@@ -91,6 +92,23 @@ class RunContext:
 RunFunction = Callable[["Subject", Any, RunContext], Section]
 
 
+class Advice(NamedTuple):
+    """What a metric says in plain words, why it matters, and what to do when it warns or fails.
+
+    ``why`` and ``fix`` may name the metric's scope as ``{scope}`` (the sensitive feature,
+    method or column it is about). The report's top findings are built from these.
+
+    Examples
+    --------
+    >>> Advice("test accuracy", "Users get wrong answers.", "Retrain.").words
+    'test accuracy'
+    """
+
+    words: str
+    why: str
+    fix: str
+
+
 @dataclass(frozen=True)
 class Check:
     """One audit area: how it runs, how it is configured, judged and cited.
@@ -117,6 +135,9 @@ class Check:
         (e.g. ``"EU AI Act Art. 10"``); see ``audit/compliance/mapping.yaml``.
     summary : str
         One line for the CLI help.
+    advice : mapping of str to Advice
+        For judged metrics, by metric name: their meaning in words, why they matter and
+        the next step, shown at the top of the report when they set a WARN or FAIL.
 
     Examples
     --------
@@ -138,6 +159,7 @@ class Check:
     thresholds: Mapping[str, Threshold] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()
     summary: str = ""
+    advice: Mapping[str, Advice] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         name = self.name
@@ -163,6 +185,11 @@ class Check:
             )
         if isinstance(self.evidence, str) or not all(isinstance(e, str) for e in self.evidence):
             raise bad_input("check.evidence", "a tuple of provision names", describe(self.evidence))
+        if not isinstance(self.advice, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, Advice) for k, v in self.advice.items()
+        ):
+            raise bad_input("check.advice", "a mapping of metric name to Advice", self.advice)
+        object.__setattr__(self, "advice", dict(self.advice))
         object.__setattr__(self, "thresholds", dict(self.thresholds))
         object.__setattr__(self, "evidence", tuple(self.evidence))
 

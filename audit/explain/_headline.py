@@ -153,6 +153,10 @@ def importance_figure(table: Table, methods: list[str]) -> Figure:
         title="Global importance by method",
         alt=alt,
         kind="bars",
-        data={"categories": [str(row[0]) for row in shown], "series": series},
+        data={
+            "categories": [str(row[0]) for row in shown],
+            "series": series,
+            "y_label": "relative importance",
+        },
         caption="Scaled per method; the shares are in the table 'Global importance'.",
     )

@@ -30,7 +30,7 @@ def group_rates_figure(feature: str, by_group: pd.DataFrame) -> Figure:
         title=f"Group rates by {feature}",
         alt=f"Bar chart of group rates by {feature}. " + "; ".join(parts),
         kind="bars",
-        data={"categories": categories, "series": series},
+        data={"categories": categories, "series": series, "y_label": "rate"},
         caption="The same numbers are in the table 'Metrics by group'.",
     )
 

@@ -79,7 +79,18 @@ def _environment(folder: str) -> jinja2.Environment:
     env.filters["data_uri"] = data_uri
     env.tests["endswith"] = lambda value, suffix: str(value).endswith(suffix)
     env.globals["verdict_icons"] = VERDICT_ICONS
+    _add_findings(env)
     return env
+
+
+def _add_findings(env: jinja2.Environment) -> None:
+    """The top findings and metric anchors (:mod:`audit.findings`) for the templates."""
+    env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
+    from audit.findings import section_findings, slug, top_findings
+
+    env.globals["top_findings"] = top_findings
+    env.globals["section_findings"] = section_findings
+    env.filters["slug"] = slug
 
 
 def _render(template: str, result: AuditResult) -> str:
