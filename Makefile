@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 OUT    ?= reports/out/credit
 
-.PHONY: audit test lint venv clean bench browser
+.PHONY: audit test lint venv clean bench browser screenshots
 
 $(BIN)/rai-audit: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ browser:
 	      "(no apt-get, no root, or no network); the browser and PDF tests will skip"; \
 	  fi; \
 	fi
+
+# The README's report screenshots (docs/img): audits credit and vision, then captures them.
+screenshots: venv browser
+	$(BIN)/python docs/screenshots.py
 
 bench: venv
 	$(BIN)/python benchmarks/bench_credit.py

@@ -34,6 +34,8 @@ class Finding:
     ci: tuple[float | None, float | None] | None
     why: str
     fix: str
+    #: what to do until more data decide an inconclusive metric (the check's advice)
+    meanwhile: str
     note: str
     anchor: str
 
@@ -151,14 +153,15 @@ def _finding(section: Section, metric: Metric, advice: dict) -> Finding:
         words = metric.description or metric.name.replace("_", " ")
         why = f"It breaks the policy's limit for {section.title.lower()}."
         fix = f"See the metric in the {section.title.lower()} section."
+    meanwhile = ""
     if metric.note.startswith("inconclusive"):
         more = re.search(r"about (\d+) more rows", metric.note)
         rows = f"rows per group of {scope}" if scope and section.id == "fairness" else "test rows"
-        fix = (
-            f"Not decidable at this size: collect about {int(more.group(1)):,} more {rows} to "
-            f"decide. Meanwhile: {fix}"
+        fix, meanwhile = (
+            f"Not decidable at this size: collect about {int(more.group(1)):,} more {rows}."
             if more
-            else f"Not decidable at this size ({metric.note}). Meanwhile: {fix}"
+            else f"Not decidable at this size ({metric.note}).",
+            fix,
         )
     ci = (metric.ci[0], metric.ci[1]) if metric.ci else None
     return Finding(
@@ -171,6 +174,7 @@ def _finding(section: Section, metric: Metric, advice: dict) -> Finding:
         ci=ci,
         why=why,
         fix=fix,
+        meanwhile=meanwhile,
         note=metric.note,
         anchor=metric_anchor(section.id, metric.key),
     )
@@ -187,6 +191,7 @@ def _from_summary(section: Section) -> Finding:
         ci=None,
         why="",
         fix=f"See the {section.title.lower()} section.",
+        meanwhile="",
         note="",
         anchor=f"section-{section.id}",
     )

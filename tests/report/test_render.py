@@ -56,15 +56,18 @@ def test_hostile_names_are_escaped(hostile_result):
     html = render_html(hostile_result)
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert [tag for tag, _ in _tags(html)].count("script") == 0
+    assert [tag for tag, _ in _tags(html)].count("script") == 1  # the report's own, inline
 
 
 def test_report_is_self_contained(credit_result):
     html = render_html(credit_result)
     assert not re.search(r"https?:|//[a-z]", html, flags=re.IGNORECASE)
     assert "@import" not in html and "url(" not in html
-    for tag, attrs in _tags(html):
-        assert tag not in {"script", "link", "iframe", "object", "embed"}
+    tags = _tags(html)
+    scripts = [attrs for tag, attrs in tags if tag == "script"]
+    assert scripts == [{}]  # one inline script (sorting, disclosures), no src
+    for tag, attrs in tags:
+        assert tag not in {"link", "iframe", "object", "embed"}
         for name in ("src", "href"):
             value = attrs.get(name)
             if value is not None:
@@ -96,7 +99,7 @@ def test_report_shows_verdicts_in_words_and_every_section(credit_result):
 def test_fragment_renders_inline_for_notebooks(credit_result):
     fragment = credit_result._repr_html_()
     assert fragment.startswith('<div class="rai-report rai-fragment">')
-    assert "<html" not in fragment and "Executive summary" in fragment
+    assert "<html" not in fragment and "What matters" in fragment and "Scorecard" in fragment
     assert fragment == render_fragment(credit_result)
 
 
