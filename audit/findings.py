@@ -10,6 +10,7 @@ old ``results.json`` gets them too.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -45,21 +46,31 @@ def metric_anchor(section_id: str, key: str) -> str:
 
     Examples
     --------
-    >>> metric_anchor("fairness", "demographic_parity_ratio[sex & age_group]")
-    'metric-fairness-demographic_parity_ratio-sex-age_group'
+    >>> metric_anchor("fairness", "demographic_parity_ratio[sex]")
+    'metric-fairness-demographic_parity_ratio-sex'
     """
     return f"metric-{section_id}-{slug(key)}"
 
 
-def slug(key: str) -> str:
-    """``key`` with every run of characters other than letters, digits and ``_`` as one ``-``.
+def slug(key: str, *, unique: bool = True) -> str:
+    """``key`` safe in a URL fragment and unique: every run of characters other than
+    letters, digits and ``_`` becomes one ``-``; when that drops more than brackets and
+    spaces, the first 6 hex digits of the key's SHA-1 are appended, so that keys differing
+    only in such characters (``<=25`` and ``>25``) keep apart (unless ``unique`` is false,
+    for names known to be unique, such as provisions).
 
     Examples
     --------
     >>> slug("mia_auc[lira offline]")
     'mia_auc-lira-offline'
+    >>> slug("ratio[age: <=25]") != slug("ratio[age: >25]")
+    True
     """
-    return re.sub(r"[^A-Za-z0-9_]+", "-", str(key)).strip("-")
+    text = str(key)
+    base = re.sub(r"[^A-Za-z0-9_]+", "-", text).strip("-")
+    if unique and re.sub(r"[A-Za-z0-9_\[\] ]+", "", text):  # lossy: more than [ ] and spaces
+        base += "-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+    return base
 
 
 def top_findings(result: AuditResult, *, limit: int = 5) -> list[Finding]:

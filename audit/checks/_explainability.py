@@ -46,7 +46,12 @@ def run(
     """
     from audit.explain import explainability_section
 
-    return explainability_section(subject, settings, seed=0 if context is None else context.seed)
+    return explainability_section(
+        subject,
+        settings,
+        seed=0 if context is None else context.seed,
+        progress=None if context is None else context.progress,
+    )
 
 
 #: The trust table's columns after method and library: (column, metric name).

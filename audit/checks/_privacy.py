@@ -25,7 +25,12 @@ def run(
     """Attack the training rows; see :func:`audit.privacy.privacy_section`."""
     from audit.privacy._section import run as privacy_section
 
-    return privacy_section(subject, settings, seed=0 if context is None else context.seed)
+    return privacy_section(
+        subject,
+        settings,
+        seed=0 if context is None else context.seed,
+        progress=None if context is None else context.progress,
+    )
 
 
 #: Metric names and scopes in words, for the summary

@@ -9,6 +9,7 @@ registry can be read without loading torch, captum or fairlearn.
 from __future__ import annotations
 
 import difflib
+import functools
 import keyword
 import zlib
 from collections.abc import Callable, Mapping
@@ -69,6 +70,11 @@ class RunContext:
     seed: int
     seed_sequence: np.random.SeedSequence
     subject_seed: int | None = None
+    #: ``progress(stage, step, total)`` before each step of a long loop (shadow models,
+    #: methods); the runner prints it, a check only calls it
+    progress: Callable[[str, int, int], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def rng(self) -> np.random.Generator:
         """A generator on this check's own stream (the same numbers for the same seed)."""
@@ -76,14 +82,24 @@ class RunContext:
 
     @classmethod
     def for_checks(
-        cls, seed: int, names: list[str], *, subject_seed: int | None = None
+        cls,
+        seed: int,
+        names: list[str],
+        *,
+        subject_seed: int | None = None,
+        progress: Callable[[str, str, int, int], None] | None = None,
     ) -> dict[str, RunContext]:
-        """One context per check: the run's seed and a child seed sequence each."""
+        """One context per check: the run's seed and a child seed sequence each.
+
+        ``progress(check, stage, step, total)``, when given, receives each check's
+        progress with the check's name first.
+        """
         return {
             name: cls(
                 seed=seed,
                 seed_sequence=np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)),
                 subject_seed=subject_seed,
+                progress=None if progress is None else functools.partial(progress, name),
             )
             for name in names
         }

@@ -283,9 +283,10 @@ def _sentence_picks(subject: Subject, run: Any, limit: int) -> list[tuple[str, i
 
     names = subject.class_names
     picks = [(f"most confident right, {names[c]}", i) for c, i in _right_by_class(subject, run)]
-    picks += [
-        (role, i) for role, i in selected_rows(subject, run) if role != "most confident right"
-    ]
+    for role, i in selected_rows(subject, run):
+        kept = [r for r in role.split("; ") if r != "most confident right"]
+        if kept:
+            picks.append(("; ".join(kept), i))
     seen: set[int] = set()
     unique = []
     for role, i in picks:

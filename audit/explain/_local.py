@@ -12,7 +12,8 @@ __all__ = ["local_table", "selected_rows"]
 
 def selected_rows(subject: Subject, run) -> list[tuple[str, int]]:
     """``(role, index in the explained sample)``: the most confident right and wrong
-    predictions, and the most confident row of each sensitive group."""
+    predictions, and the most confident row of each sensitive group; a row picked for
+    several roles is listed once, its roles joined by "; "."""
     y = subject.y_test.numpy()[run.rows]
     pred = run.proba.argmax(1)
     confidence = run.proba.max(1)
@@ -28,7 +29,10 @@ def selected_rows(subject: Subject, run) -> list[tuple[str, int]]:
             for group in sorted(set(groups)):
                 members = np.nonzero(groups == group)[0]
                 picks.append((f"{feature} = {group}", int(members[np.argmax(confidence[members])])))
-    return picks
+    roles: dict[int, list[str]] = {}  # one entry per row, every role it was picked for
+    for role, index in picks:
+        roles.setdefault(index, []).append(role)
+    return [("; ".join(names), index) for index, names in roles.items()]
 
 
 def local_table(subject: Subject, run, labels: list[str], method: str, *, top: int = 5) -> Table:

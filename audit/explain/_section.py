@@ -10,6 +10,7 @@ time steps, highlighted tokens with attention rollout, or local rows for tables.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["SECTION_ID", "ExplainRun", "explain_subject", "explainability_section"]
 
 SECTION_ID, TITLE = "explainability", "Explainability"
+#: ``progress(stage, step, total)``, called before each step of a long stage starts
+Progress = Callable[[str, int, int], None]
 
 
 class ExplainRun:
@@ -98,9 +101,18 @@ def context(subject: Subject, settings: ExplainSettings, *, seed: int = 0) -> Ex
 
 
 def explain_subject(
-    subject: Subject, methods: list[MethodSpec], settings: ExplainSettings, *, seed: int = 0
+    subject: Subject,
+    methods: list[MethodSpec],
+    settings: ExplainSettings,
+    *,
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> ExplainRun:
     """Attribute the predicted class of ``n_samples`` seeded test rows, batch by batch.
+
+    ``progress``, when given, is called before each method attributes, as
+    ``progress("attributions: <method label>", i, len(methods))``, then as
+    ``progress("trust evidence", 1, 1)`` before the trust tests of all methods.
 
     Examples
     --------
@@ -118,7 +130,9 @@ def explain_subject(
     proba = subject.predict_proba("test")[rows]
     run = ExplainRun(rows, X, torch.as_tensor(proba.argmax(1)), proba)
     ctx = context(subject, settings, seed=seed)
-    for spec in methods:
+    for i, spec in enumerate(methods, 1):
+        if progress is not None:
+            progress(f"attributions: {spec.label}", i, len(methods))
         parts: list[Explanation] = [
             spec.explain(
                 ctx, X[s : s + settings.batch_size], run.target[s : s + settings.batch_size]
@@ -131,6 +145,8 @@ def explain_subject(
         if parts[0].delta is not None:
             run.deltas[spec.name] = np.concatenate([p.delta for p in parts])
         run.notes[spec.name] = sorted({note for p in parts for note in p.notes})
+    if progress is not None:
+        progress("trust evidence", 1, 1)
     trust_evidence(subject, run, ctx, methods, settings or ExplainSettings())
     return run
 
@@ -179,12 +195,17 @@ def _importances(
 
 
 def explainability_section(
-    subject: Subject, settings: ExplainSettings | None = None, *, seed: int = 0
+    subject: Subject,
+    settings: ExplainSettings | None = None,
+    *,
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> Section:
     """Attributions with every method of the subject's modality, and the trust evidence.
 
     The headline importance is the mean over the methods trusted under the default
     policy; the check's ``conclude`` ranks again under the run's own policy.
+    ``progress`` reports each method and the trust tests (see :func:`explain_subject`).
 
     Examples
     --------
@@ -209,7 +230,7 @@ def explainability_section(
     with one_thread(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*require[sd]? gradients.*")  # captum
         warnings.filterwarnings("ignore", message=".*input array is constant.*")  # scipy
-        run = explain_subject(subject, methods, settings, seed=seed)
+        run = explain_subject(subject, methods, settings, seed=seed, progress=progress)
         labels, importances, extra = _importances(subject, run, methods)
         section.metrics += trust_metrics(run, methods)
         section.metrics.append(model_skill(subject, seed=seed))

@@ -122,7 +122,7 @@ def roc_figure(attacks: dict[str, AttackResult]) -> Figure:
         title="Membership-inference ROC (log–log)",
         alt=alt + ".",
         kind="svg",
-        data=render([panel], alt=alt + ".", width=460, height=400),
+        data=render([panel], alt=alt + ".", width=440, height=340),
         caption="Curves above the dashed diagonal find members better than chance; the low "
         "false-positive end matters most. Key points are in the table 'ROC curve: TPR at fixed "
         "false-positive rates'.",

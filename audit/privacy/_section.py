@@ -19,6 +19,7 @@ from audit.privacy._attacks import (
     shadow_scores,
 )
 from audit.privacy._figures import attack_table, key_points_table, roc_figure, utility_figure
+from audit.privacy._shadows import Progress
 from audit.privacy._twin import accepts_private, cost_of_privacy, cost_table
 from audit.results import Metric, Section, Table
 from audit.settings import PrivacySettings
@@ -33,7 +34,13 @@ FAMILY_CONFIDENCE = 0.95
 _NAMES = {"loss_threshold": "Loss-threshold attack", "lira_offline": "Offline LiRA"}
 
 
-def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int = 0) -> Section:
+def run(
+    subject: Subject,
+    settings: PrivacySettings | None = None,
+    *,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Section:
     """Report DP training and attack the model's training rows with membership inference.
 
     Members are the training rows, non-members the test rows, balanced by a seeded
@@ -46,7 +53,9 @@ def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int 
     (same recipe and seed: the subject's, else ``seed``) and, with
     ``settings.utility_curve``, the privacy–utility curve at
     ``settings.utility_epsilons``. The seconds of each training (shadows, twin, curve
-    points) are listed in the table ``stages``.
+    points) are listed in the table ``stages``; ``progress``, when given, is called as
+    ``progress(stage, step, total)`` before each of them (``("shadow", 2, 4)``,
+    ``("non-private twin", 1, 1)``, ``("utility curve", 1, 3)``), for a front end to show.
 
     The judged figures (per attack: the AUC with its bootstrap interval, the split-half
     ε lower bound, the TPR at 1% FPR with its interval where estimable) are computed
@@ -88,7 +97,7 @@ def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int 
     if not settings.attack:
         section.notes.append("Membership inference was switched off (privacy.attack: false).")
     else:
-        scores = _attack_scores(subject, settings, seed, section.notes, stages)
+        scores = _attack_scores(subject, settings, seed, section.notes, stages, progress)
         level, judged = _family_level(scores)
         section.notes.append(
             f"Intervals and bounds are at {_pct(level)} each, so that the {judged} judged "
@@ -119,7 +128,7 @@ def run(subject: Subject, settings: PrivacySettings | None = None, *, seed: int 
     curve = None if training is None else training.utility_curve
     if twin is None and isinstance(record, dict) and record.get("epsilon") is not None:
         if accepts_private(training.trainer):
-            twin, curve = cost_of_privacy(subject, settings, seed, stages)
+            twin, curve = cost_of_privacy(subject, settings, seed, stages, progress=progress)
         else:
             section.notes.append(
                 "The cost of privacy (a non-private twin and the privacy–utility curve) was "
@@ -199,6 +208,7 @@ def _attack_scores(
     seed: int,
     notes: list[str],
     stages: dict[str, float],
+    progress: Progress | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each attack's membership scores (higher: member) and the rows' true membership."""
     X = torch.cat([subject.X_train, subject.X_test])
@@ -233,7 +243,9 @@ def _attack_scores(
         )
     else:
         start = time.perf_counter()
-        in_mask, shadows = shadow_scores(trainer, X, y, k=settings.shadow_models, seed=seed)
+        in_mask, shadows = shadow_scores(
+            trainer, X, y, k=settings.shadow_models, seed=seed, progress=progress
+        )
         stages["shadow_models"] = round(time.perf_counter() - start, 4)
         lira = lira_scores(phi[rows], shadows[:, rows], ~in_mask[:, rows])
         scores["lira_offline"] = (lira, is_member)

@@ -15,7 +15,11 @@ from torch import nn
 
 from audit.errors import bad_input
 
-__all__ = ["lira_scores", "logit_confidence", "shadow_scores"]
+__all__ = ["Progress", "lira_scores", "logit_confidence", "shadow_scores"]
+
+#: ``progress(stage, step, total)``: called before step ``step`` (1-based) of ``total`` of a
+#: long stage starts, e.g. ``("shadow", 2, 4)``; a front end shows it as "shadow 2/4".
+Progress = Callable[[str, int, int], None]
 
 
 def lira_scores(
@@ -94,12 +98,26 @@ def shadow_scores(
     *,
     k: int,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train ``k`` shadow models on random halves of ``(X, y)``; φ of every row under each.
 
     As in Carlini et al.'s code, each row is in the training set of exactly
     ``k // 2`` shadows (so every row has ``k - k // 2`` out-shadows). Shadow ``i`` is
     trained by ``trainer(X[rows], y[rows], seed + i)``.
+
+    Parameters
+    ----------
+    trainer : callable
+        ``trainer(X, y, seed) -> nn.Module``, a fresh model trained on the rows given.
+    X, y : Tensor
+        All rows (members and non-members of the target).
+    k : int
+        The number of shadow models, at least 2.
+    seed : int
+        Seed of the halves and, plus the shadow's index, of each training.
+    progress : callable, optional
+        Called as ``progress("shadow", i, k)`` before shadow ``i`` (1-based) trains.
 
     Returns
     -------
@@ -114,9 +132,10 @@ def shadow_scores(
     >>> from audit.training import Recipe
     >>> trainer = make_trainer(lambda: torch.nn.Linear(2, 2), Recipe(epochs=1))
     >>> X, y = torch.randn(20, 2), torch.randint(0, 2, (20,))
-    >>> in_mask, scores = shadow_scores(trainer, X, y, k=2)
-    >>> in_mask.sum(axis=0).tolist() == [1] * 20, scores.shape
-    (True, (2, 20))
+    >>> steps = []
+    >>> in_mask, scores = shadow_scores(trainer, X, y, k=2, progress=lambda *s: steps.append(s))
+    >>> in_mask.sum(axis=0).tolist() == [1] * 20, scores.shape, steps
+    (True, (2, 20), [('shadow', 1, 2), ('shadow', 2, 2)])
     """
     if not isinstance(k, int) or k < 2:
         raise bad_input("k", "an int >= 2 (each row needs an in- and an out-shadow)", k)
@@ -126,6 +145,8 @@ def shadow_scores(
     in_mask = order < k // 2
     scores = np.empty((k, X.shape[0]))
     for i in range(k):
+        if progress is not None:
+            progress("shadow", i + 1, k)
         rows = torch.as_tensor(np.flatnonzero(in_mask[i]))
         model = trainer(X[rows], y[rows], seed + i)
         scores[i] = logit_confidence(model, X, y)

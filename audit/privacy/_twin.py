@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from audit.privacy._shadows import Progress
 from audit.results import Table
 from audit.settings import PrivacySettings
 
@@ -127,15 +128,27 @@ def _private_settings(training) -> PrivacySettings:
     )
 
 
+def _is_own(epsilon: float, own: float | None) -> bool:
+    """Whether the curve's point at ``epsilon`` is the DP model itself (no training)."""
+    return own is not None and abs(float(epsilon) - float(own)) < 1e-9
+
+
 def cost_of_privacy(
-    subject, settings: PrivacySettings, seed: int, stages: dict[str, float]
+    subject,
+    settings: PrivacySettings,
+    seed: int,
+    stages: dict[str, float],
+    *,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, Any], list[tuple[float | None, float]] | None]:
     """Train a DP subject's non-private twin and, when asked, its privacy–utility curve.
 
     Both are trained on the subject's training rows by ``subject.training.trainer``
     (which must accept ``private=``) with the subject's seed, or ``seed`` when it has
     none. ``stages`` receives the seconds of each training (``privacy_twin``,
-    ``utility_curve[epsilon=...]``).
+    ``utility_curve[epsilon=...]``). ``progress``, when given, is called before each
+    training: ``("non-private twin", 1, 1)``, then ``("utility curve", i, n)`` for the
+    ``n`` points of the curve that train a model (not the twin's, nor the DP model's own ε).
 
     Returns
     -------
@@ -143,11 +156,25 @@ def cost_of_privacy(
         The twin comparison (:func:`twin_comparison`) and the curve, ``(ε, test
         accuracy)`` per ``settings.utility_epsilons`` (``None``: the twin), or ``None``
         when ``settings.utility_curve`` is off.
+
+    Examples
+    --------
+    >>> import audit
+    >>> from audit.config import PrivacySettings, TrainingConfig
+    >>> subject = audit.reference("credit", training=TrainingConfig(epochs=2),
+    ...                           privacy=PrivacySettings(epsilon=3.0))  # doctest: +SKIP
+    >>> steps = []
+    >>> twin, curve = cost_of_privacy(subject, PrivacySettings(utility_epsilons=[1.0, None]), 0,
+    ...                               {}, progress=lambda *s: steps.append(s))  # doctest: +SKIP
+    >>> steps  # doctest: +SKIP
+    [('non-private twin', 1, 1), ('utility curve', 1, 1)]
     """
     training = subject.training
     trainer = training.trainer
     seed = subject.seed if subject.seed is not None else seed
     X, y = subject.X_train, subject.y_train
+    if progress is not None:
+        progress("non-private twin", 1, 1)
     start = time.perf_counter()
     twin = twin_comparison(subject, trainer(X, y, seed, private=None))
     stages["privacy_twin"] = round(time.perf_counter() - start, 4)
@@ -155,14 +182,19 @@ def cost_of_privacy(
         return twin, None
     base = _private_settings(training)
     own = training.privacy.get("target_epsilon") or training.privacy.get("epsilon")
+    total = sum(e is not None and not _is_own(e, own) for e in settings.utility_epsilons)
+    step = 0
     curve: list[tuple[float | None, float]] = []
     for epsilon in settings.utility_epsilons:
         if epsilon is None:
             curve.append((None, twin["test_accuracy"]))
-        elif own is not None and abs(float(epsilon) - float(own)) < 1e-9:
+        elif _is_own(epsilon, own):
             curve.append((float(epsilon), _accuracy(subject)))
         else:
             private = base.model_copy(update={"epsilon": float(epsilon), "noise_multiplier": None})
+            step += 1
+            if progress is not None:
+                progress("utility curve", step, total)
             start = time.perf_counter()
             model = trainer(X, y, seed, private=private)
             stages[f"utility_curve[epsilon={float(epsilon):g}]"] = round(

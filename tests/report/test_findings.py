@@ -143,9 +143,9 @@ def test_long_metric_tables_show_failing_and_warning_rows_first(credit_result):
     html = _render(credit_result, result)
     body = html[html.index('id="section-custom"') :]
     first, more = body.index(metric_anchor("custom", "bad")), body.index("<details")
-    assert first < body.index(metric_anchor("custom", "m4")) < more  # six rows shown
-    assert more < body.index(metric_anchor("custom", "m5"))
-    assert re.search(r"<summary>5 more metrics</summary>", body)
+    assert first < body.index(metric_anchor("custom", "m2")) < more  # four rows shown
+    assert more < body.index(metric_anchor("custom", "m3"))
+    assert re.search(r"<summary>7 more metrics</summary>", body)
 
 
 def test_policy_rules_read_in_words_and_show_the_band(credit_result):
@@ -157,3 +157,10 @@ def test_policy_rules_read_in_words_and_show_the_band(credit_result):
     html = _render(credit_result, result)
     assert "fail outside 0.80–1.25" in html
     assert "fail below 0.600 · warn below 0.700" in html
+
+
+def test_credit_report_ids_are_unique_and_every_local_link_lands(credit_result):
+    html = render_html(credit_result)
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert set(re.findall(r'href="#([^"]+)"', html)) <= set(ids)
