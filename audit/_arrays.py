@@ -8,9 +8,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from audit.errors import bad_input
+from audit._frames import unique_columns
+from audit.errors import bad_input, clip, describe
 
 __all__ = ["as_features", "as_labels", "as_sensitive"]
+
+#: What labels must be, for messages: string labels are refused, not encoded, because
+#: only the user knows which output of the model each label is.
+_LABELS_EXPECTED = (
+    "integer class labels 0..C-1 (map string labels to the model's output order "
+    "yourself and pass class_names=)"
+)
 
 
 def as_features(
@@ -24,6 +32,7 @@ def as_features(
     """
     names: list[str] | None = None
     if isinstance(value, pd.DataFrame):
+        unique_columns(value, argument)
         bad = [str(c) for c in value.columns if not _is_numeric_dtype(value[c].dtype)]
         if bad:
             raise bad_input(
@@ -78,19 +87,29 @@ def _as_token_ids(tensor: torch.Tensor, argument: str) -> torch.Tensor:
 
 
 def as_labels(value: Any, argument: str, *, n_rows: int) -> torch.Tensor:
-    """Return ``value`` as a 1-D int64 tensor of ``n_rows`` integer class labels."""
+    """Return ``value`` as a 1-D int64 tensor of ``n_rows`` integer class labels.
+
+    String (or other non-numeric) labels are refused with one line: which output of
+    the model each label is depends on how the model was trained, so the caller maps
+    them (and names the classes with ``class_names``).
+    """
     if isinstance(value, (pd.Series, pd.DataFrame)):
         if isinstance(value, pd.DataFrame):
             if value.shape[1] != 1:
                 raise bad_input(argument, "a 1-D array of labels", value)
             value = value.iloc[:, 0]
-        if not _is_numeric_dtype(value.dtype):
-            raise bad_input(argument, "integer class labels 0..C-1", f"dtype {value.dtype}")
-        value = value.to_numpy()
+        if _is_numeric_dtype(value.dtype):  # nullable ints: pd.NA becomes NaN, refused below
+            value = value.to_numpy(dtype=np.float64 if value.hasnans else None, na_value=np.nan)
+        else:
+            value = value.to_numpy()
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
     if not isinstance(value, (np.ndarray, torch.Tensor)):
         raise bad_input(argument, "a tensor, ndarray or Series of labels", value)
+    if isinstance(value, np.ndarray) and not (
+        np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_
+    ):
+        raise bad_input(argument, _LABELS_EXPECTED, _non_numeric(value))
     if isinstance(value, np.ndarray) and not value.flags.writeable:
         value = value.copy()
     tensor = torch.as_tensor(value)
@@ -114,6 +133,14 @@ def as_labels(value: Any, argument: str, *, n_rows: int) -> torch.Tensor:
     return tensor.to(torch.int64)
 
 
+def _non_numeric(values: np.ndarray) -> str:
+    """``string labels such as 'good'`` (or the dtype) for a non-numeric label array."""
+    first = values.flat[0] if values.size else None
+    if values.dtype.kind in "US" or isinstance(first, str):
+        return f"string labels such as {clip(repr(str(first)), 40)}"
+    return f"labels of dtype {values.dtype}"
+
+
 def as_sensitive(value: Any, argument: str, *, n_rows: int, index: pd.Index | None) -> pd.DataFrame:
     """Return sensitive features as a DataFrame of ``n_rows`` rows, without missing values.
 
@@ -122,10 +149,18 @@ def as_sensitive(value: Any, argument: str, *, n_rows: int, index: pd.Index | No
     """
     if isinstance(value, pd.Series):
         value = value.to_frame(name=value.name if value.name is not None else "sensitive")
+    if isinstance(value, (str, list, tuple)):  # column names instead of the columns
+        raise bad_input(
+            argument,
+            "a pandas DataFrame or Series aligned with the rows (the columns themselves, "
+            "e.g. frame[['sex']], not their names)",
+            describe(value),
+        )
     if not isinstance(value, pd.DataFrame):
         raise bad_input(argument, "a pandas DataFrame or Series aligned with the rows", value)
     if value.shape[1] == 0:
         raise bad_input(argument, "at least one sensitive column", "a DataFrame with no columns")
+    unique_columns(value, argument)
     if len(value) != n_rows:
         raise bad_input(argument, f"{n_rows} rows, one per row of X", f"{len(value)} rows")
     if index is not None and not value.index.equals(index):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from audit.results import AuditResult, Metric
 from audit.verdicts import Threshold
 
-__all__ = ["OVERALL_SECTION", "RUNTIME_SECTION", "TIMING_METRICS", "Change"]
+__all__ = ["OVERALL_SECTION", "RUNTIME_SECTION", "TIMING_METRICS", "Change", "is_timing"]
 
 #: Severity for comparisons: an unjudged metric (info) counts as passing.
 _RANK = {"info": 0, "pass": 0, "warn": 1, "fail": 2}
@@ -115,6 +115,11 @@ def _verdict_change(section: str, old: str | None, new: str | None) -> Change:
         status = "unchanged" if old == new else "changed"
     key = "verdict" if section == OVERALL_SECTION else "(section verdict)"
     return Change(section, key, None, None, old, new, status, kind="verdict")
+
+
+def is_timing(name: str) -> bool:
+    """Whether metric ``name`` measures time, energy or memory (varies from run to run)."""
+    return _is_timing(name)
 
 
 def _is_timing(name: str) -> bool:

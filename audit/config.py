@@ -5,6 +5,11 @@ The top-level keys are fixed (``seed``, ``domain``, ``subject``, ``checks``,
 named after it and validated with its settings model (:mod:`audit.checks`). A wrong
 key or type gives a :class:`~audit.errors.ConfigError` whose message names the
 key's path, e.g. ``config: policy.thresholds.ece.warn: ...``.
+
+A config file is untrusted input: it is read up to :data:`MAX_CONFIG_BYTES` (1 MB),
+parsed with PyYAML's safe loader without aliases (``*name``: an alias bomb of a few
+hundred bytes expands to gigabytes) and nested at most :data:`MAX_CONFIG_DEPTH` levels;
+every error is one line that quotes at most 80 characters of any value.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from typing import Any
 
 from pydantic import Field, ValidationError, create_model, field_validator
 
-from audit.errors import ConfigError
+from audit._seeds import as_seed
+from audit.errors import ConfigError, clip, validation_message
 from audit.settings import Strict, TrainingConfig
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_CONFIG_DEPTH",
     "AuditConfig",
     "ModelCard",
     "PolicyConfig",
@@ -64,7 +72,10 @@ class AuditConfig(Strict):
     build the model of the checks registered at that moment.
 
     ``seed`` is the run's seed; ``None`` (the default) takes the subject's own seed
-    (a reference domain's), else 0.
+    (a reference domain's), else 0. A seed of any size is accepted and stored modulo
+    ``2**32`` (:func:`audit._seeds.as_seed`), the seed the run then uses and records.
+
+    :meth:`model_copy` validates its ``update`` like a loaded config.
 
     Examples
     --------
@@ -72,6 +83,8 @@ class AuditConfig(Strict):
     3
     >>> AuditConfig().fairness.min_group_size
     30
+    >>> AuditConfig.model_validate({"seed": 2**32 + 5}).seed
+    5
     """
 
     seed: int | None = Field(default=None, ge=0)
@@ -92,6 +105,29 @@ class AuditConfig(Strict):
         target = config_model() if cls is AuditConfig else cls
         return super(AuditConfig, target).model_validate(obj, *args, **kwargs)
 
+    def model_copy(  # type: ignore[override]
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> AuditConfig:
+        """A copy with ``update`` applied and validated (a bad value raises ConfigError)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        try:
+            return type(self).model_validate({**self.model_dump(), **dict(update)})
+        except ValidationError as error:
+            raise ConfigError(f"config: {validation_message(error.errors())}") from None
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _no_bool_seed(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("expected a non-negative int, not a boolean")
+        return value
+
+    @field_validator("seed")
+    @classmethod
+    def _generator_seed(cls, value: int | None) -> int | None:
+        return None if value is None else as_seed(value)
+
     @field_validator("checks")
     @classmethod
     def _known_checks(cls, names: list[str] | None) -> list[str] | None:
@@ -102,7 +138,7 @@ class AuditConfig(Strict):
         known = check_names()
         unknown = [name for name in names if name not in known]
         if unknown:
-            raise ValueError(f"unknown check(s) {unknown}; registered: {known}")
+            raise ValueError(f"unknown check(s) {clip(str(unknown))}; registered: {known}")
         return names
 
     def settings_of(self, check: str) -> Any:
@@ -124,8 +160,7 @@ def config_model() -> type[AuditConfig]:
     key = tuple((check.name, check.settings) for check in checks)
     if key not in _MODELS:
         fields: dict[str, Any] = {
-            check.name: (check.settings, Field(default_factory=check.settings))
-            for check in checks
+            check.name: (check.settings, Field(default_factory=check.settings)) for check in checks
         }
         model = create_model("AuditConfig", __base__=AuditConfig, **fields)
         model.__qualname__ = "_RegisteredAuditConfig"  # pickled by name, see __getattr__
@@ -146,13 +181,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _format_errors(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors():
-        path = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        message = item["msg"].removeprefix("Value error, ")
-        parts.append(f"{path}: {message} (got {item.get('input')!r})")
-    return "; ".join(parts)
+MAX_CONFIG_BYTES = 1_000_000
+"""The largest config file read (bytes); a bigger one is refused."""
+
+MAX_CONFIG_DEPTH = 32
+"""The deepest nesting of mappings and lists a config file may have."""
 
 
 def load_config(source: AuditConfig | Mapping[str, Any] | str | Path | None) -> AuditConfig:
@@ -161,12 +194,14 @@ def load_config(source: AuditConfig | Mapping[str, Any] | str | Path | None) -> 
     Parameters
     ----------
     source : AuditConfig, mapping, path or None
-        ``None`` gives the defaults.
+        ``None`` gives the defaults. A file is read up to :data:`MAX_CONFIG_BYTES` and
+        may not use YAML aliases (``*name``) or nest deeper than :data:`MAX_CONFIG_DEPTH`.
 
     Raises
     ------
     ConfigError
-        When the file cannot be read or parsed, or a key or value is wrong.
+        When the file cannot be read or parsed, or a key or value is wrong; the
+        message is one line and quotes at most 80 characters of any value.
 
     Examples
     --------
@@ -186,18 +221,48 @@ def load_config(source: AuditConfig | Mapping[str, Any] | str | Path | None) -> 
     try:
         return AuditConfig.model_validate(dict(source))
     except ValidationError as error:
-        raise ConfigError(f"config: {_format_errors(error)}") from None
+        raise ConfigError(f"config: {validation_message(error.errors())}") from None
 
 
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    from audit._yaml import ConfigLoader
+
+    where = clip(repr(str(path)))
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
-        raise ConfigError(f"config: cannot read {str(path)!r}: {error.strerror}.") from None
+        raise ConfigError(f"config: cannot read {where}: {error.strerror}.") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"config: expected a file of at most {MAX_CONFIG_BYTES:,} bytes, "
+            f"got {where}, which is larger."
+        )
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"config: {str(path)!r} is not valid YAML: {error}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config: expected UTF-8 text, got {where} with byte 0x{raw[error.start]:02x} "
+            f"at position {error.start}."
+        ) from None
+    loader = ConfigLoader(text, max_depth=MAX_CONFIG_DEPTH)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        raise ConfigError(f"config: {where} is not valid YAML: {_yaml_problem(error)}.") from None
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an int of too many digits
+        raise ConfigError(f"config: {where} is not valid YAML: {clip(str(error))}.") from None
+    finally:
+        loader.dispose()
     return {} if data is None else data
+
+
+def _yaml_problem(error: Any) -> str:
+    """``line L, column C: problem (context)`` of a PyYAML error, on one line."""
+    mark = error.problem_mark or error.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    problem = clip(error.problem or "", 120)
+    context = f" ({clip(error.context, 60)})" if error.context and error.problem else ""
+    return f"{where}{problem or clip(error.context or 'unreadable')}{context}".rstrip(".")

@@ -7,6 +7,7 @@ sensitive features, and returns an :class:`~audit.results.AuditResult`.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from audit._frames import duplicated_columns, unique_columns
 from audit.config import AuditConfig, load_config
-from audit.errors import bad_input
+from audit.errors import bad_input, clip, describe
 from audit.manifest import build_manifest
 from audit.results import AuditResult, Metric, Section
 from audit.runner import assemble, policy_for, run_seed, run_stages
@@ -25,17 +27,51 @@ __all__ = ["audit_predictions", "read_predictions"]
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:
-    """Read a CSV file of predictions, with a named error when it cannot be read."""
+    """Read a CSV file of predictions, with a named one-line error when it cannot be read.
+
+    pandas renames a repeated column name (``sex``, ``sex.1``) and the first would be
+    used silently; a header that repeats a name is refused instead.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV file with a header row.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    AuditInputError
+        When the file does not exist, cannot be parsed, or repeats a column name.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +ELLIPSIS
+    ...     path = os.path.join(folder, "p.csv")
+    ...     _ = open(path, "w").write("y,sex,sex\\n1,f,m\\n")
+    ...     read_predictions(path)
+    Traceback (most recent call last):
+    ...
+    audit.errors.AuditInputError: FILE: expected unique column names in the header, got 'sex' ...
+    """
     path = Path(path)
+    where = clip(repr(str(path)))
     try:
-        return pd.read_csv(path)
+        frame = pd.read_csv(path)
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
     except FileNotFoundError:
-        raise bad_input(
-            "FILE", "a readable CSV file", f"{str(path)!r}, which does not exist"
-        ) from None
+        raise bad_input("FILE", "a readable CSV file", f"{where}, which does not exist") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise bad_input("FILE", "a readable CSV file", f"{str(path)!r}: {reason}") from None
+        reason = clip(str(error) or type(error).__name__, 160)
+        raise bad_input("FILE", "a readable CSV file", f"{where}: {reason}") from None
+    duplicated = duplicated_columns(header.iloc[0].tolist()) if len(header) else []
+    if duplicated:
+        names = clip(", ".join(repr(name) for name in duplicated))
+        raise bad_input("FILE", "unique column names in the header", f"{names} more than once")
+    return frame
 
 
 def audit_predictions(
@@ -45,7 +81,7 @@ def audit_predictions(
     y_pred: str | None = None,
     y_score: str | None = None,
     threshold: float = 0.5,
-    sensitive: Sequence[str],
+    sensitive: str | Sequence[str],
     positive_label: Any = None,
     config: AuditConfig | Mapping[str, Any] | str | Path | None = None,
     name: str = "predictions",
@@ -64,8 +100,9 @@ def audit_predictions(
         decisions and ``y_score`` the ranking (ROC AUC, calibration, mitigation).
     threshold : float
         Threshold on ``y_score`` when ``y_pred`` is not given.
-    sensitive : sequence of str
-        Sensitive feature columns (numeric ones with many values are binned).
+    sensitive : str or sequence of str
+        Sensitive feature column(s); a bare string is one column name (numeric
+        columns with many values are binned).
     positive_label : optional
         The value of ``y_true`` (and ``y_pred``) that counts as positive.
     config : AuditConfig, mapping or path, optional
@@ -79,7 +116,8 @@ def audit_predictions(
     Raises
     ------
     AuditInputError
-        Naming the column: missing, with missing values, or not binary.
+        Naming the column: missing, with missing values, or not binary; or a table
+        whose column names repeat.
 
     Examples
     --------
@@ -94,13 +132,7 @@ def audit_predictions(
     started = datetime.now(timezone.utc)
     settings = load_config(config)
     labels, decisions, scores, groups = _validate(
-        df,
-        y_true,
-        y_pred,
-        y_score,
-        threshold,
-        list(sensitive) if sensitive is not None else [],
-        positive_label,
+        df, y_true, y_pred, y_score, threshold, _column_names(sensitive), positive_label
     )
     from audit.data._section import SplitData, data_section
     from audit.fairness import fairness_section
@@ -178,6 +210,7 @@ def performance_section(
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
     from audit.performance._calibration import calibration
+    from audit.performance._section import reliability_figure
 
     section = Section(id="performance", title="Performance")
     values = {
@@ -188,7 +221,9 @@ def performance_section(
     if scores is not None and len(np.unique(y_true)) == 2:
         values["test_roc_auc"] = float(roc_auc_score(y_true, scores))
         proba = np.column_stack([1.0 - scores, scores])
-        values["ece"] = calibration(y_true, proba, n_bins=n_bins).ece
+        cal = calibration(y_true, proba, n_bins=n_bins)
+        values["ece"] = cal.ece
+        section.figures.append(reliability_figure(cal))
     else:
         section.notes.append("No scores: ROC AUC and calibration were not measured.")
     for key, value in values.items():
@@ -205,15 +240,42 @@ def performance_section(
     return section
 
 
+def _column_names(sensitive: Any) -> list[str]:
+    """``sensitive`` as a list of distinct column names (a bare string is one name)."""
+    if sensitive is None:
+        return []
+    names = [sensitive] if isinstance(sensitive, str) else sensitive
+    if not isinstance(names, (list, tuple, pd.Index)) or not all(map(_is_name, names)):
+        raise bad_input("sensitive", "a column name or a list of column names", sensitive)
+    duplicated = duplicated_columns(names)
+    if duplicated:
+        raise bad_input("sensitive", "distinct column names", f"{clip(str(duplicated))} twice")
+    return list(names)
+
+
+def _is_name(column: Any) -> bool:
+    """A column name: a str, or an int (a frame built from an array)."""
+    return isinstance(column, (str, int)) and not isinstance(column, bool)
+
+
+def _column(column: Any) -> str:
+    """``column 'name'`` for messages, quoted by at most 80 characters."""
+    return f"column {clip(repr(column))}"
+
+
 def _validate(df, y_true, y_pred, y_score, threshold, sensitive, positive_label):
     if not isinstance(df, pd.DataFrame) or len(df) == 0:
         raise bad_input("df", "a non-empty pandas DataFrame", df)
+    unique_columns(df, "df")
     if y_pred is None and y_score is None:
         raise bad_input(
             "y_pred / y_score", "at least one column of predictions or scores", "neither"
         )
     if not sensitive:
         raise bad_input("sensitive", "at least one sensitive column", "none")
+    for argument, column in (("y_true", y_true), ("y_pred", y_pred), ("y_score", y_score)):
+        if column is not None and not _is_name(column):
+            raise bad_input(argument, "a column name", column)
     for argument, column in [("y_true", y_true), ("y_pred", y_pred), ("y_score", y_score)] + [
         ("sensitive", c) for c in sensitive
     ]:
@@ -221,14 +283,14 @@ def _validate(df, y_true, y_pred, y_score, threshold, sensitive, positive_label)
             continue
         if column not in df.columns:
             raise bad_input(
-                f"column {column!r} ({argument})",
+                f"{_column(column)} ({argument})",
                 "a column of the table",
                 f"none; columns are {list(map(str, df.columns))[:12]}",
             )
         missing = df[column].isna().to_numpy()
         if missing.any():
             raise bad_input(
-                f"column {column!r}",
+                _column(column),
                 "no missing values",
                 f"{int(missing.sum())} missing (first at row {int(np.argmax(missing))})",
             )
@@ -236,18 +298,26 @@ def _validate(df, y_true, y_pred, y_score, threshold, sensitive, positive_label)
     scores = None
     if y_score is not None:
         raw = pd.to_numeric(df[y_score], errors="coerce").to_numpy(dtype=np.float64)
-        if np.isnan(raw).any() or raw.min() < 0 or raw.max() > 1:
+        if np.isnan(raw).any():
+            first = int(np.argmax(np.isnan(raw)))
             raise bad_input(
-                f"column {y_score!r}",
+                _column(y_score),
+                "numeric scores in [0, 1]",
+                f"{int(np.isnan(raw).sum())} non-numeric value(s), first "
+                f"{describe(df[y_score].iloc[first])} at row {first}",
+            )
+        if raw.min() < 0 or raw.max() > 1:
+            raise bad_input(
+                _column(y_score),
                 "scores in [0, 1]",
-                f"values from {df[y_score].min()!r} to {df[y_score].max()!r}",
+                f"values from {describe(raw.min())} to {describe(raw.max())}",
             )
         scores = raw
     if y_pred is not None:
         decisions = _binary(df[y_pred], y_pred, positive_label)
     else:
-        if not 0.0 < float(threshold) < 1.0:
-            raise bad_input("threshold", "a number in (0, 1)", threshold)
+        if not (_is_number(threshold) and 0.0 < threshold < 1.0):  # NaN fails the comparison
+            raise bad_input("threshold", "a number in (0, 1)", describe(threshold))
         decisions = (scores >= threshold).astype(np.int64)
     return labels, decisions, scores, df[list(sensitive)].reset_index(drop=True)
 
@@ -257,8 +327,8 @@ def _binary(values: pd.Series, column: str, positive_label: Any) -> np.ndarray:
         hits = values.astype(str).to_numpy() == str(positive_label)
         if not hits.any():
             raise bad_input(
-                f"column {column!r}",
-                f"the positive label {positive_label!r} among its values",
+                _column(column),
+                f"the positive label {describe(positive_label)} among its values",
                 f"values {sorted(map(str, values.unique()))[:6]}",
             )
         return hits.astype(np.int64)
@@ -267,8 +337,14 @@ def _binary(values: pd.Series, column: str, positive_label: Any) -> np.ndarray:
         return values.astype(np.int64).to_numpy()
     shown = sorted(map(str, unique))[:6]
     raise bad_input(
-        f"column {column!r}", "binary labels 0/1 (or pass --positive-label)", f"values {shown}"
+        _column(column),
+        "binary labels 0/1 (or pass --positive-label)",
+        f"values {clip(str(shown))}",
     )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _frame_sha256(frame: pd.DataFrame) -> str:

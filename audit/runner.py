@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audit._seeds import as_seed
 from audit.checks import RunContext, check_names, get_check
 from audit.compliance import compliance_rows
 from audit.config import AuditConfig, load_config
@@ -38,6 +39,7 @@ def run(
     config: AuditConfig | Mapping[str, Any] | str | Path | None = None,
     *,
     on_stage: StageCallback | None = None,
+    on_progress: Callable[[str, str, int, int], None] | None = None,
 ) -> AuditResult:
     """Audit ``subject``: run each check, judge its metrics by the policy, collect the result.
 
@@ -56,6 +58,9 @@ def run(
         ``numpy.random.SeedSequence`` of its own.
     on_stage : callable, optional
         Called as ``on_stage(name, "start" | "done", seconds)`` around each check.
+    on_progress : callable, optional
+        Called as ``on_progress(check, stage, step, total)`` before each step of a long
+        loop inside a check (``"privacy", "shadow", 2, 4``).
 
     Returns
     -------
@@ -83,7 +88,9 @@ def run(
     config = config.model_copy(update={"seed": seed})
     policy = policy_for(config)
     started = datetime.now(timezone.utc)
-    contexts = RunContext.for_checks(seed, names, subject_seed=subject.seed)
+    contexts = RunContext.for_checks(
+        seed, names, subject_seed=subject.seed, progress=on_progress
+    )
     builders = {
         spec.name: (
             lambda spec=spec: spec.run(subject, config.settings_of(spec.name), contexts[spec.name])
@@ -101,11 +108,26 @@ def run(
         started=started,
         stages=stages,
         training_data=subject.dataset,
+        card_defaults=_domain_card(subject),
     )
+
+
+def _domain_card(subject: Subject) -> dict[str, Any]:
+    """The reference domain's model card defaults, when ``subject`` is one (else none)."""
+    if subject.domain is None:
+        return {}
+    from audit.domains import get_domain
+
+    return get_domain(subject.domain).model_card(subject.variant or "default")
 
 
 def run_seed(config: AuditConfig, subject: Subject | None = None) -> int:
     """The run's seed: the config's, else the subject's (a reference domain's), else 0.
+
+    Every run's seed passes here on its way to the checks' :class:`RunContext`; it is
+    mapped to ``0 .. 2**32 - 1`` by :func:`audit._seeds.as_seed` (``seed % 2**32``), so
+    a config or subject built without validation cannot hand a generator a seed it
+    refuses.
 
     Examples
     --------
@@ -113,9 +135,9 @@ def run_seed(config: AuditConfig, subject: Subject | None = None) -> int:
     4
     """
     if config.seed is not None:
-        return int(config.seed)
+        return as_seed(config.seed, "config.seed")
     if subject is not None and subject.seed is not None:
-        return int(subject.seed)
+        return as_seed(subject.seed, "subject.seed")
     return 0
 
 
@@ -199,6 +221,7 @@ def assemble(
     started: datetime,
     stages: dict[str, dict[str, float]],
     training_data: str | None,
+    card_defaults: Mapping[str, Any] | None = None,
 ) -> AuditResult:
     """The AuditResult of judged sections, with the run's times in ``manifest["runtime"]``."""
     manifest["runtime"] = {
@@ -212,16 +235,37 @@ def assemble(
         verdict=worst_verdict([s.verdict for s in sections]),
         policy=policy.to_dict(),
         manifest=manifest,
-        model_card=model_card(config, name=subject_record["name"], training_data=training_data),
+        model_card=model_card(
+            config,
+            name=subject_record["name"],
+            training_data=training_data,
+            defaults=card_defaults,
+        ),
         compliance=compliance_rows(sections),
     )
 
 
 def model_card(
-    config: AuditConfig, *, name: str, training_data: str | None = None
+    config: AuditConfig,
+    *,
+    name: str,
+    training_data: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The model card of the config, with the subject's name and data as defaults."""
+    """The model card of the config; a field it leaves empty takes the subject's name and
+    data, or the reference domain's ``defaults`` (:meth:`DomainSpec.model_card`).
+
+    Examples
+    --------
+    >>> card = model_card(load_config({"model_card": {"owners": ["me"]}}), name="m",
+    ...                   defaults={"owners": ["them"], "intended_use": "demo"})
+    >>> card["owners"], card["intended_use"], card["name"]
+    (['me'], 'demo', 'm')
+    """
     card = config.model_card.model_dump()
+    for key, value in (defaults or {}).items():
+        if key in card and not card[key]:
+            card[key] = value
     card["name"] = card["name"] or name
     card["training_data"] = card["training_data"] or training_data
     return card

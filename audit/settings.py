@@ -8,11 +8,12 @@ check. Seeds are not settings: every check draws from the run's seed
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "MAX_EPSILON",
     "REFERENCE_RATES",
     "ComputeSettings",
     "DataSettings",
@@ -37,9 +38,13 @@ REFERENCE_RATES = (
 
 
 class Strict(BaseModel):
-    """A frozen pydantic model that refuses unknown keys (the base of every settings model)."""
+    """A frozen pydantic model that refuses unknown keys and non-finite numbers.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    The base of every settings model: NaN and infinity are refused in every float
+    field (no setting means anything at infinity, and results stay valid JSON).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class NoSettings(Strict):
@@ -158,16 +163,25 @@ class ExplainSettings(Strict):
     )
 
 
+#: The largest ε a DP-SGD budget may have: beyond it the guarantee means nothing
+#: (e^100 ≈ 10^43) and the accountants' σ search leaves its domain.
+MAX_EPSILON = 100.0
+
+
 class PrivacySettings(Strict):
     """DP-SGD training (opacus) and the membership-inference audit.
 
     ``dp`` trains reference domains with DP-SGD: to a target ``epsilon``
     (``make_private_with_epsilon``), or with a fixed ``noise_multiplier`` when that is
     set. ``delta`` defaults to 1 / (10 N) for N training rows.
+
+    Every DP parameter is a finite number: ``epsilon`` and each of
+    ``utility_epsilons`` in (0, :data:`MAX_EPSILON`] (100), ``noise_multiplier`` > 0,
+    ``delta`` in (0, 1), ``max_grad_norm`` > 0.
     """
 
     dp: bool = False
-    epsilon: float = Field(default=3.0, gt=0)
+    epsilon: float = Field(default=3.0, gt=0, le=MAX_EPSILON)
     noise_multiplier: float | None = Field(default=None, gt=0)
     delta: float | None = Field(default=None, gt=0, lt=1)
     max_grad_norm: float = Field(default=1.0, gt=0)
@@ -175,5 +189,7 @@ class PrivacySettings(Strict):
     grad_sample_mode: Literal["hooks", "ew", "functorch", "ghost"] | None = None
     attack: bool = True
     shadow_models: int = Field(default=4, ge=0, le=64)
-    utility_epsilons: list[float | None] = Field(default_factory=lambda: [1.0, 3.0, 8.0, None])
+    utility_epsilons: list[Annotated[float, Field(gt=0, le=MAX_EPSILON)] | None] = Field(
+        default_factory=lambda: [1.0, 3.0, 8.0, None]
+    )
     utility_curve: bool = True

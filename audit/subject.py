@@ -11,7 +11,11 @@ import pandas as pd
 import torch
 from torch import nn
 
+from audit._seeds import as_seed
 from audit._subject_inputs import (
+    batch_error,
+    check_batch_output,
+    check_finite_outputs,
     class_names_of,
     feature_groups_of,
     feature_names_of,
@@ -71,12 +75,15 @@ class Subject:
         A description of the data, for the model card.
     seed : int, optional
         The seed the model and splits were made with; an audit with no seed of its
-        own runs with it.
+        own runs with it. Any non-negative int; kept modulo ``2**32``
+        (:func:`audit._seeds.as_seed`).
 
     Raises
     ------
     AuditInputError
-        When any argument is malformed; the message names the argument.
+        When any argument is malformed; the message names the argument. String
+        labels are refused (map them to the model's outputs yourself), and so are
+        duplicated column names.
 
     Examples
     --------
@@ -177,8 +184,7 @@ class Subject:
             raise bad_input("name", "a str or None", name)
         if dataset is not None and not isinstance(dataset, str):
             raise bad_input("dataset", "a str or None", dataset)
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
-            raise bad_input("seed", "a non-negative int or None", seed)
+        seed = None if seed is None else as_seed(seed)
         self.training: TrainingRecord | None = hints_from(TrainingRecord, training, "training")
         if history is not None:
             if self.training is not None and self.training.history is not None:
@@ -249,11 +255,23 @@ class Subject:
     def predict_proba(
         self, split: Literal["train", "test"] = "test", *, batch_size: int = 4096
     ) -> np.ndarray:
-        """Class probabilities of shape ``(rows, classes)`` for a split, batched and cached."""
+        """Class probabilities of shape ``(rows, classes)`` for a split, batched and cached.
+
+        Raises
+        ------
+        AuditInputError
+            When the model raises on a batch, returns another shape than the probe's
+            for a batch, or gives NaN for some rows (see :func:`predict_proba`).
+        """
         if split not in self._proba_cache:
             X, _ = self.split(split)
             self._proba_cache[split] = predict_proba(
-                self.model, X, batch_size=batch_size, binary_logit=self.binary_logit
+                self.model,
+                X,
+                batch_size=batch_size,
+                binary_logit=self.binary_logit,
+                n_classes=self.n_classes,
+                split=split,
             )
         return self._proba_cache[split]
 
@@ -290,16 +308,68 @@ class Subject:
 
 
 def predict_proba(
-    model: nn.Module, X: torch.Tensor, *, batch_size: int = 4096, binary_logit: bool = False
+    model: nn.Module,
+    X: torch.Tensor,
+    *,
+    batch_size: int = 4096,
+    binary_logit: bool = False,
+    n_classes: int | None = None,
+    split: str | None = None,
 ) -> np.ndarray:
-    """Return softmax (or sigmoid, for one binary logit) probabilities, in batches."""
+    """Return softmax (or sigmoid, for one binary logit) probabilities, in batches.
+
+    Every batch's output is checked as it comes: a tensor of shape ``(batch,
+    n_classes)`` (``n_classes`` default: the first batch's), or ``(batch,)`` /
+    ``(batch, 1)`` with ``binary_logit``; the probabilities are then checked for NaN
+    in one vectorised pass.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : torch.Tensor
+        Rows first.
+    batch_size : int
+    binary_logit : bool
+        The model returns one logit per row.
+    n_classes : int, optional
+        The number of outputs the model must give for every batch.
+    split : str, optional
+        The split's name, for error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of shape ``(rows, classes)``.
+
+    Raises
+    ------
+    AuditInputError
+        One line naming the batch or rows: when the model raises on a batch
+        (``... got RuntimeError: ... for a batch of 64 rows (rows 0..63).``), returns
+        another shape (``model: expected outputs of shape (batch, 2) for every batch,
+        got (64, 3) for a batch of 64 rows.``) or gives NaN (``model: expected finite
+        outputs, got NaN for 3 of 200 test rows (first: row 17).``).
+
+    Examples
+    --------
+    >>> predict_proba(torch.nn.Linear(3, 2), torch.zeros(5, 3), batch_size=2).shape
+    (5, 2)
+    """
     was_training = model.training
     model.eval()
     outputs = []
+    classes = 2 if binary_logit else n_classes
     try:
         with torch.inference_mode():
             for start in range(0, X.shape[0], batch_size):
-                logits = model(X[start : start + batch_size])
+                batch = X[start : start + batch_size]
+                try:
+                    logits = model(batch)
+                except Exception as error:  # the user's model may raise anything
+                    raise batch_error(error, start, start + batch.shape[0]) from error
+                classes = check_batch_output(
+                    logits, rows=batch.shape[0], classes=classes, binary_logit=binary_logit
+                )
                 if binary_logit:
                     p = torch.sigmoid(logits.reshape(-1))
                     outputs.append(torch.stack([1 - p, p], dim=1))
@@ -307,4 +377,8 @@ def predict_proba(
                     outputs.append(torch.softmax(logits, dim=1))
     finally:
         model.train(was_training)
-    return torch.cat(outputs).to(torch.float64).numpy()
+    if not outputs:
+        return np.zeros((0, classes or 2))
+    proba = torch.cat(outputs).to(torch.float64).numpy()
+    check_finite_outputs(proba, split=split)
+    return proba

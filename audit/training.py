@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from audit._seeds import as_seed
 from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
 from audit.recipe import Recipe
@@ -68,6 +69,7 @@ def fit(
     >>> len(result.history.records)
     2
     """
+    seed = as_seed(seed)
     recipe = recipe or Recipe()
     if recipe.patience is not None and val is None:
         raise bad_input("val", "validation data when recipe.patience is set", "None")
@@ -193,7 +195,7 @@ def make_trainer(
         settings = made if private is _MADE else private
         X, y = torch.as_tensor(X), torch.as_tensor(y)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+            torch.manual_seed(as_seed(seed))
             model = model_factory()
         if settings is None:
             return fit(model, (X, y), recipe=plain, seed=seed).model

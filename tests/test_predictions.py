@@ -47,6 +47,8 @@ def test_library_audits_scores_with_all_three_sections(table):
     from sklearn.metrics import roc_auc_score
 
     assert perf.metric("test_roc_auc").value == pytest.approx(roc_auc_score(y, table["score"]))
+    (reliability,) = [f for f in perf.figures if f.id == "reliability"]  # ECE has its diagram
+    assert f"ECE {perf.metric('ece').value:.3f}" in reliability.alt
     fairness = result.section("fairness")
     f_rate = pred[table["sex"] == "f"].mean()
     rows = {(r[0], r[1]): r for r in fairness.table("by_group").rows}

@@ -231,7 +231,7 @@ BAD_INPUTS = [
         "metadata: expected typed hints instead (metadata was removed): feature_groups=",
     ),
     ("dataset not a str", lambda X, y: {"dataset": 3}, "dataset: expected a str or None, got 3."),
-    ("negative seed", lambda X, y: {"seed": -2}, "seed: expected a non-negative int or None"),
+    ("negative seed", lambda X, y: {"seed": -2}, "seed: expected a non-negative int, got -2."),
 ]
 
 

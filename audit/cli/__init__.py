@@ -1,13 +1,20 @@
 """The ``rai-audit`` command line: one Typer app, one module per subcommand.
 
-Exit codes: 0 fine, 1 the policy gate failed, 2 bad input (one line, no traceback).
+Exit codes: 0 fine, 1 the policy gate failed, 2 bad input (arguments, config, data, an
+output folder that cannot be written: one line, no traceback), 3 an internal error (one
+line naming the stage; the traceback goes to crash.log, and to stderr with ``--debug``
+or ``RAI_AUDIT_DEBUG=1``), 130 / 143 stopped by Ctrl-C / SIGTERM (temporary files
+removed, the previous outputs left as they were).
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from audit.cli import _checks, _compare, _domains, _init, _predictions, _render, _run
+from audit.cli._guard import guarded, set_debug
 
 __all__ = ["app", "main"]
 
@@ -18,13 +25,30 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("run")(_run.run_command)
-app.command("domains")(_domains.domains_command)
-app.command("checks")(_checks.checks_command)
-app.command("predictions")(_predictions.predictions_command)
-app.command("render")(_render.render_command)
-app.command("compare")(_compare.compare_command)
-app.command("init")(_init.init_command)
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            envvar="RAI_AUDIT_DEBUG",
+            help="Show the traceback of an internal error (exit 3) on stderr.",
+        ),
+    ] = False,
+) -> None:
+    """Audit a PyTorch model: performance, fairness and more, in one offline HTML report."""
+    set_debug(debug)
+
+
+app.command("run")(guarded(_run.run_command))
+app.command("domains")(guarded(_domains.domains_command))
+app.command("checks")(guarded(_checks.checks_command))
+app.command("predictions")(guarded(_predictions.predictions_command))
+app.command("render")(guarded(_render.render_command))
+app.command("compare")(guarded(_compare.compare_command))
+app.command("init")(guarded(_init.init_command))
 
 
 def main() -> None:

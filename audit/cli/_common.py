@@ -1,10 +1,9 @@
-"""Shared pieces of the CLI: the console, exit codes and the bad-input guard."""
+"""Shared pieces of the CLI: the console, exit codes, the gate and the bad-input guard."""
 
 from __future__ import annotations
 
 import contextlib
 import enum
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,16 +19,18 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_GATE_FAILED",
+    "EXIT_INTERNAL",
     "EXIT_OK",
     "FailOn",
     "bad_input_exits",
     "console",
     "finish",
     "gate_failed",
-    "save_outputs",
 ]
 
-EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: 0 fine, 1 the policy gate failed, 2 bad input (arguments, config, data, an output
+#: folder that cannot be written), 3 an internal error (a bug: see crash.log).
+EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class FailOn(str, enum.Enum):
@@ -59,22 +60,6 @@ def bad_input_exits() -> Iterator[None]:
     except AuditInputError as error:
         console.print(f"error: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def save_outputs(result: AuditResult, out: Path, *, pdf: bool = False) -> Path:
-    """Write report.html and results.json (and report.pdf with ``pdf``); return the HTML path."""
-    from audit.report import save_result
-
-    started = time.perf_counter()
-    report = save_result(result, out)
-    console.print(f"✓ wrote report in {time.perf_counter() - started:.2f} s")
-    if pdf:
-        from audit.report._pdf import write_pdf
-
-        started = time.perf_counter()
-        engine = write_pdf(report, Path(out) / "report.pdf")
-        console.print(f"✓ wrote report.pdf with {engine} in {time.perf_counter() - started:.1f} s")
-    return report
 
 
 def finish(result: AuditResult, report: Path, fail_on: FailOn) -> None:

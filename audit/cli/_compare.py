@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from audit.cli._common import EXIT_GATE_FAILED, bad_input_exits, console
+from audit.cli._guard import set_stage
+from audit.cli._outputs import prepared_out, read_results, write_comparison
 
 __all__ = ["compare_command"]
 
@@ -17,24 +19,38 @@ def compare_command(
     new: Annotated[Path, typer.Argument(help="The later results.json.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for report.html and comparison.json.")],
     fail_on_regression: Annotated[
-        bool, typer.Option("--fail-on-regression", help="Exit 1 when any verdict got worse.")
+        bool,
+        typer.Option(
+            "--fail-on-regression",
+            help="Exit 1 when any metric got worse beyond noise (see audit.compare).",
+        ),
     ] = False,
 ) -> None:
-    """Compare two audits metric by metric; regressions (worse verdicts) come first."""
-    from audit.compare import compare_results, load_result
-    from audit.report import atomic_write_text, render_comparison
+    """Compare two audits: verdict changes first, then regressions (worse beyond noise).
+
+    OLD and NEW are checked first (outputs.json beside them, the shipped schema); --out
+    must be another folder than theirs, since the comparison replaces its outputs.
+    """
+    from audit.compare import compare_results
+    from audit.errors import bad_input
+    from audit.report import render_comparison
 
     with bad_input_exits():
-        comparison = compare_results(load_result(old, "OLD"), load_result(new, "NEW"))
-        html = render_comparison(comparison)
-        atomic_write_text(out / "comparison.json", comparison.to_json() + "\n")
-        report = atomic_write_text(out / "report.html", html)
+        before, after = read_results(old, "OLD"), read_results(new, "NEW")
+        for argument, path in (("OLD", old), ("NEW", new)):
+            if out.resolve() == path.resolve().parent:
+                raise bad_input(
+                    "--out",
+                    "a folder other than those of OLD and NEW",
+                    f"{str(out)!r}, which holds {argument} (the comparison would replace it)",
+                )
+        with prepared_out(out):
+            set_stage("compare")
+            comparison = compare_results(before, after)
+            html = render_comparison(comparison)
+            report = write_comparison(comparison.to_json() + "\n", html, out)
     for change in comparison.regressions:
-        console.print(
-            f"  REGRESSION {change.section} {change.key}: "
-            f"{change.old_verdict} → {change.new_verdict}",
-            markup=False,
-        )
+        console.print(f"  REGRESSION {change.describe()}", markup=False, soft_wrap=True)
     console.print(
         f"{len(comparison.regressions)} regression(s) in {len(comparison.changes)} compared entries"
     )

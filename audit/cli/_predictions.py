@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-from audit.cli._common import FailOn, bad_input_exits, console, finish, save_outputs
+from audit.cli._common import FailOn, bad_input_exits, console, finish
+from audit.cli._guard import set_stage
+from audit.cli._outputs import prepared_out, save_outputs
 
 __all__ = ["predictions_command"]
 
@@ -43,12 +45,14 @@ def predictions_command(
     """Audit the predictions in FILE: data, performance and fairness sections."""
     from audit.predictions import audit_predictions, read_predictions
 
-    with bad_input_exits():
+    with bad_input_exits(), prepared_out(out, pdf=pdf):
+        set_stage("read")
         t0 = time.perf_counter()
         frame = read_predictions(file)
         console.print(
             f"✓ read {len(frame):,} rows from {file.name} in {time.perf_counter() - t0:.1f} s"
         )
+        set_stage("audit")
         result = audit_predictions(
             frame,
             y_true=y_true,
@@ -62,5 +66,5 @@ def predictions_command(
         )
         for check, stage in result.manifest["runtime"]["stages"].items():
             console.print(f"✓ check {check} in {stage['seconds']:.2f} s")
-        report = save_outputs(result, out, pdf=pdf)
+        report = save_outputs(result, out, pdf=pdf, keep=True)
     finish(result, report, fail_on)

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from audit.cli._common import bad_input_exits, save_outputs
+from audit.cli._common import bad_input_exits
+from audit.cli._outputs import prepared_out, read_results, save_outputs
 
 __all__ = ["render_command"]
 
@@ -17,10 +18,13 @@ def render_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for report.html (and results.json).")],
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")] = False,
 ) -> None:
-    """Render RESULTS again with the installed templates."""
-    from audit.compare import load_result
+    """Render RESULTS again with the installed templates.
 
+    RESULTS is checked first: against the outputs.json beside it (when there is one)
+    and against the shipped schema (audit/results.schema.json).
+    """
     with bad_input_exits():
-        result = load_result(results, "RESULTS")
-        report = save_outputs(result, out, pdf=pdf)
+        result = read_results(results, "RESULTS")
+        with prepared_out(out, pdf=pdf):
+            report = save_outputs(result, out, pdf=pdf)
     typer.echo(str(report))

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from audit.cli._common import FailOn, bad_input_exits, console, finish, save_outputs
+from audit.cli._common import FailOn, bad_input_exits, console, finish
+from audit.cli._guard import set_stage
+from audit.cli._outputs import prepared_out, save_outputs
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from audit.config import AuditConfig
+    from audit.results import AuditResult
     from audit.subject import Subject
 
 __all__ = ["run_command"]
@@ -27,7 +30,10 @@ def run_command(
             help="Reference domain (`rai-audit domains`); or set domain/subject in --config."
         ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (overrides the config's).", min=0)] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Seed (overrides the config's; any size, used modulo 2**32)."),
+    ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -53,13 +59,27 @@ def run_command(
     max_grad_norm: Annotated[
         float | None, typer.Option("--max-grad-norm", help="Per-sample clipping norm of DP-SGD.")
     ] = None,
+    no_code: Annotated[
+        bool,
+        typer.Option(
+            "--no-code",
+            envvar="RAI_AUDIT_NO_CODE",
+            help="Refuse a config whose `subject:` would import and run code (for configs "
+            "you did not write).",
+        ),
+    ] = False,
 ) -> None:
-    """Audit a reference domain, or your own model from the config, and write the report."""
-    import audit
+    """Audit a reference domain, or your own model from the config, and write the report.
+
+    A config with `subject: module:function` imports and runs that code: trust it like
+    a script, or pass --no-code.
+    """
     from audit.config import load_config
+    from audit.entrypoints import code_refused
     from audit.errors import bad_input
 
     with bad_input_exits():
+        set_stage("config")
         settings = load_config(config)
         if seed is not None:
             settings = settings.model_copy(update={"seed": seed})
@@ -69,34 +89,51 @@ def run_command(
             raise bad_input(
                 "DOMAIN", "a reference domain, or 'domain' or 'subject' in --config", "none"
             )
-        t0 = time.perf_counter()
         if chosen is not None:
-            subject = _train_domain(chosen, settings)
-        else:
-            from audit.entrypoints import load_subject
+            from audit.domains import get_domain
 
-            search = [Path.cwd()] + ([config.parent] if config is not None else [])
-            subject = load_subject(settings.subject, seed=settings.seed or 0, search=search)
-            console.print(
-                f"✓ built {subject.name} from {settings.subject} "
-                f"in {time.perf_counter() - t0:.1f} s"
-            )
-        build_seconds = round(time.perf_counter() - t0, 4)
-
-        def on_stage(name: str, status: str, seconds: float | None) -> None:
-            if status == "start":
-                console.print(f"… check {name}")
-            else:
-                console.print(f"✓ check {name} in {seconds:.2f} s")
-
-        result = audit.run(subject, config=settings, on_stage=on_stage)
-        result.manifest["runtime"]["stages"]["build"] = {
-            "seconds": build_seconds,
-            "peak_rss_mb": None,
-        }
-        report = save_outputs(result, out, pdf=pdf)
-
+            get_domain(chosen)  # a wrong name fails before the output folder is made
+        elif no_code:
+            raise code_refused(str(settings.subject))
+        with prepared_out(out, pdf=pdf):
+            result = _audit(chosen, settings, config)
+            report = save_outputs(result, out, pdf=pdf, keep=True)
     finish(result, report, fail_on)
+
+
+def _audit(chosen: str | None, settings: AuditConfig, config: Path | None) -> AuditResult:
+    """Train the domain's model or build the config's subject, then audit it."""
+    import audit
+
+    t0 = time.perf_counter()
+    if chosen is not None:
+        set_stage("train")
+        subject = _train_domain(chosen, settings)
+    else:
+        from audit.entrypoints import load_subject
+
+        set_stage("build")
+        search = [Path.cwd()] + ([config.parent] if config is not None else [])
+        subject = load_subject(str(settings.subject), seed=settings.seed or 0, search=search)
+        console.print(
+            f"✓ built {subject.name} from {settings.subject} in {time.perf_counter() - t0:.1f} s"
+        )
+    build_seconds = round(time.perf_counter() - t0, 4)
+
+    def on_stage(name: str, status: str, seconds: float | None) -> None:
+        if status == "start":
+            set_stage(name)
+            console.print(f"… check {name}")
+        else:
+            console.print(f"✓ check {name} in {seconds:.2f} s")
+
+    def on_progress(check: str, stage: str, step: int, total: int) -> None:
+        console.print(f"  … {check}: {stage} {step}/{total}", markup=False)
+
+    set_stage("audit")
+    result = audit.run(subject, config=settings, on_stage=on_stage, on_progress=on_progress)
+    result.manifest["runtime"]["stages"]["build"] = {"seconds": build_seconds, "peak_rss_mb": None}
+    return result
 
 
 def _with_privacy_flags(

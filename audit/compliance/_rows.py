@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit._changes import is_timing
 from audit.compliance._mapping import Need, load_mapping
 from audit.results import VERDICTS, Metric, Section, worst_verdict
 
@@ -72,7 +73,9 @@ def _evidence(section: Section, metrics: list[Metric], essential: bool) -> dict[
         "metrics": [
             {
                 "key": m.key,
-                "value": m.value,
+                # time, energy and memory vary from run to run: not copied here, so that
+                # one seed gives one results.json (they stay in their section)
+                "value": None if is_timing(m.name) else m.value,
                 "verdict": m.verdict,
                 "anchor": _anchor(section.id, m.key),
             }

@@ -206,7 +206,13 @@ def _inference_seconds(subject: Subject, X: torch.Tensor, repeats: int) -> float
     """Median wall time in seconds of predicting ``X`` in one batch, after one warm-up."""
 
     def predict() -> None:
-        predict_proba(subject.model, X, batch_size=X.shape[0], binary_logit=subject.binary_logit)
+        predict_proba(
+            subject.model,
+            X,
+            batch_size=X.shape[0],
+            binary_logit=subject.binary_logit,
+            n_classes=subject.n_classes,
+        )
 
     predict()
     times = []

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.errors import bad_input
+from audit._frames import duplicated_columns, unique_columns
+from audit.errors import bad_input, clip
 
 __all__ = ["TabularEncoder", "encode_columns"]
 
@@ -40,6 +41,7 @@ class TabularEncoder:
         the mean and standard deviation of numeric ones."""
         if not isinstance(frame, pd.DataFrame) or frame.empty:
             raise bad_input("frame", "a non-empty pandas DataFrame", frame)
+        unique_columns(frame, "frame")
         categorical = self.categorical
         if categorical is None:
             categorical = [
@@ -60,6 +62,14 @@ class TabularEncoder:
             if np.isnan(values).any():
                 raise bad_input(f"frame[{c!r}]", "no missing values in numeric columns", "NaN")
             self.scales[str(c)] = (float(values.mean()), float(values.std()) or 1.0)
+        encoded = [column for columns in self.feature_groups.values() for column in columns]
+        clashes = duplicated_columns(encoded)
+        if clashes:
+            raise bad_input(
+                "frame",
+                "columns whose encoded names differ (feature=level)",
+                f"{clip(str(clashes))} from two columns",
+            )
         return self
 
     @property
@@ -72,6 +82,9 @@ class TabularEncoder:
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Encode ``frame`` (float32 columns); unseen levels get all-zero dummies."""
+        if not isinstance(frame, pd.DataFrame):
+            raise bad_input("frame", "a pandas DataFrame", frame)
+        unique_columns(frame, "frame")
         missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise bad_input("frame", f"the columns {self.columns}", f"a frame missing {missing}")

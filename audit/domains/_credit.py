@@ -80,6 +80,10 @@ SPEC = DomainSpec(
     modality="tabular",
     model_family="feed-forward network (MLP)",
     prepare=prepare,
+    limitations=(
+        "German credit data of 1994 (Statlog): 'sex' is derived from 'personal status', "
+        "and the labels record past lending decisions, not repayment.",
+    ),
     variants=(
         Variant("default", DEFAULT_RECIPE, PRIVATE_RECIPE),
         Variant("overfit", OVERFIT_RECIPE, summary="80 rows, a wide network, no regularisation"),

@@ -70,8 +70,9 @@ def reference(
     """
     spec = get_domain(domain)
     spec.variant(variant)  # an unknown variant is an error naming the domain's
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise bad_input("seed", "a non-negative int", seed)
+    from audit._seeds import as_seed
+
+    seed = as_seed(seed)
     from audit.settings import TrainingConfig
 
     training = training if training is not None else TrainingConfig()

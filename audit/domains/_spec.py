@@ -94,6 +94,9 @@ class DomainSpec:
         The first is the default.
     online : bool
         Downloads its data on first use (opt-in; offline it fails with a clear message).
+    limitations : tuple of str
+        What a reader of the model card should know of this domain's data or model,
+        besides what every reference domain shares (:meth:`model_card`).
     """
 
     name: str
@@ -103,6 +106,7 @@ class DomainSpec:
     prepare: Callable[..., Plan]
     variants: tuple[Variant, ...]
     online: bool = False
+    limitations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.variants or self.variants[0].name != "default":
@@ -113,6 +117,40 @@ class DomainSpec:
     def variant_names(self) -> tuple[str, ...]:
         """The names of the variants, the default first."""
         return tuple(variant.name for variant in self.variants)
+
+    def model_card(self, variant: str = "default") -> dict[str, Any]:
+        """The model card's defaults for this domain (the config's ``model_card`` wins).
+
+        Examples
+        --------
+        >>> from audit.domains import get_domain
+        >>> card = get_domain("credit").model_card()
+        >>> card["intended_use"].startswith("A reference model for demonstrating")
+        True
+        """
+        chosen = self.variant(variant)
+        limitations = [
+            "A small model trained in seconds on a small data set that ships with rai-audit: "
+            "its scores are those of a demonstration, not of a product.",
+            *self.limitations,
+        ]
+        if chosen.name != "default":
+            limitations.append(
+                f"Variant '{chosen.name}' ({chosen.summary}) is built to show a failure."
+            )
+        return {
+            "version": f"reference domain '{self.name}', variant '{chosen.name}'",
+            "owners": ["rai-audit (reference domains)"],
+            "intended_use": (
+                "A reference model for demonstrating and testing audits with rai-audit: "
+                f"{self.summary}."
+            ),
+            "out_of_scope_uses": [
+                "Any decision about a real person or a real case.",
+                f"Judging the {self.model_family} as a model family.",
+            ],
+            "limitations": limitations,
+        }
 
     def variant(self, name: str) -> Variant:
         """The variant ``name``, or an error naming the domain's variants."""

@@ -12,7 +12,7 @@ from audit.results import Figure, Metric, Section, Table
 from audit.settings import PerformanceSettings
 from audit.subject import Subject
 
-__all__ = ["performance_section", "scores"]
+__all__ = ["performance_section", "reliability_figure", "scores"]
 
 SECTION_ID = "performance"
 TITLE = "Performance and generalization"
@@ -132,7 +132,7 @@ def performance_section(
             rows=[[name, train[name], test[name]] for name in train],
         )
     )
-    section.figures.append(_reliability_figure(cal))
+    section.figures.append(reliability_figure(cal))
     section.tables.append(_calibration_table(cal))
     if settings.n_bootstrap:
         _add_intervals(section, subject, settings, seed=seed)
@@ -257,7 +257,8 @@ def _learning_curve_figure(history: TrainingHistory) -> Figure:
     )
 
 
-def _reliability_figure(cal: Calibration) -> Figure:
+def reliability_figure(cal: Calibration) -> Figure:
+    """The reliability diagram of ``cal``: accuracy against confidence per bin."""
     filled = cal.counts > 0
     centers = (cal.edges[:-1] + cal.edges[1:]) / 2
     width = cal.edges[1] - cal.edges[0]

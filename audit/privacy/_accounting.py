@@ -21,10 +21,15 @@ ACCOUNTANTS: tuple[str, ...] = ("rdp", "prv", "gdp")
 def _check(accountant: str, sample_rate: float, delta: float) -> None:
     if accountant not in ACCOUNTANTS:
         raise bad_input("accountant", f"one of {list(ACCOUNTANTS)}", repr(accountant))
-    if not 0 < sample_rate <= 1:
+    if not 0 < sample_rate <= 1:  # NaN fails every comparison
         raise bad_input("sample_rate", "a float in (0, 1]", sample_rate)
     if not 0 < delta < 1:
         raise bad_input("delta", "a float in (0, 1)", delta)
+
+
+def _check_noise(noise_multiplier: float) -> None:
+    if not (math.isfinite(noise_multiplier) and noise_multiplier >= 0):
+        raise bad_input("noise_multiplier", "a finite float >= 0", noise_multiplier)
 
 
 def epsilon_for(
@@ -68,6 +73,7 @@ def epsilon_for(
     2.5
     """
     _check(accountant, sample_rate, delta)
+    _check_noise(noise_multiplier)
     if steps < 0:
         raise bad_input("steps", "an int >= 0", steps)
     if steps == 0:
@@ -94,6 +100,8 @@ def epsilon_of_history(
         return 0.0
     entries = tuple((float(s), float(q), int(n)) for s, q, n in history)
     _check(accountant, entries[0][1], delta)
+    for sigma, _, _ in entries:
+        _check_noise(sigma)
     return _epsilon(accountant, entries, float(delta))
 
 
@@ -133,7 +141,8 @@ def noise_for_epsilon(
     Parameters
     ----------
     target_epsilon : float
-        The ε budget.
+        The ε budget, a finite float > 0 (a DP-SGD run's settings cap it at
+        :data:`audit.settings.MAX_EPSILON`).
     sample_rate : float
         Poisson sampling probability q.
     delta : float
@@ -169,8 +178,12 @@ def noise_for_epsilon(
         raise bad_input("epochs / steps", "exactly one of them", f"epochs={epochs}, steps={steps}")
     if not target_epsilon > 0:
         raise bad_input("target_epsilon", "a float > 0", target_epsilon)
+    if not math.isfinite(target_epsilon):
+        raise bad_input("target_epsilon", "a finite float", target_epsilon)
     if not tolerance > 0:
         raise bad_input("tolerance", "a float > 0", tolerance)
+    if not math.isfinite(tolerance):
+        raise bad_input("tolerance", "a finite float", tolerance)
     tolerance = min(tolerance, target_epsilon / 2)
     if steps is None:
         steps = int(epochs / sample_rate)

@@ -13,23 +13,30 @@ from typing import Any
 import torch
 from opacus import PrivacyEngine
 from opacus.validators import ModuleValidator
+from pydantic import ValidationError
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from audit.errors import bad_input
+from audit._seeds import as_seed
+from audit.errors import AuditInputError, bad_input, validation_message
 from audit.history import EpochRecord, TrainingHistory
 from audit.privacy._accounting import epsilon_of_history, noise_for_epsilon
 from audit.settings import PrivacySettings
 from audit.training import EpochTracker, Recipe
 
-__all__ = ["PrivateFit", "default_grad_sample_mode", "fit_private", "module_swaps"]
+__all__ = [
+    "PrivateFit",
+    "checked_settings",
+    "default_grad_sample_mode",
+    "fit_private",
+    "module_swaps",
+]
 
 #: Layers (and subclasses, such as opacus's RNNLinear inside DPLSTM) that ExpandedWeights
 #: (``grad_sample_mode="ew"``) computes per-sample gradients for; checked against
 #: per-example backward passes for the MLP, a Conv2d–GroupNorm CNN, DPLSTM and
 #: DPMultiheadAttention. A model with a parameter elsewhere is trained with "hooks".
 _EW_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.GroupNorm, nn.LayerNorm, nn.Embedding)
-
 
 
 @dataclass
@@ -39,6 +46,37 @@ class PrivateFit:
     model: nn.Module
     history: TrainingHistory
     record: dict[str, Any]
+
+
+def checked_settings(settings: PrivacySettings) -> PrivacySettings:
+    """``settings`` validated again by :class:`~audit.settings.PrivacySettings`'s rules.
+
+    ``model_copy(update=...)`` and ``model_construct`` skip pydantic's validation; DP
+    training calls this first, so that ε, σ, δ and the clipping norm are finite and in
+    range whatever built the settings.
+
+    Raises
+    ------
+    AuditInputError
+        One line naming the field, e.g. ``settings.epsilon: Input should be a finite
+        number (got inf)``.
+
+    Examples
+    --------
+    >>> checked_settings(PrivacySettings(epsilon=2.0)).epsilon
+    2.0
+    >>> checked_settings(PrivacySettings().model_copy(update={"max_grad_norm": float("inf")}))
+    Traceback (most recent call last):
+    ...
+    audit.errors.AuditInputError: settings.max_grad_norm: Input should be a finite number (got inf)
+    """
+    if not isinstance(settings, PrivacySettings):
+        raise bad_input("settings", "an audit.config.PrivacySettings or None", settings)
+    try:
+        return type(settings).model_validate(settings.model_dump())
+    except ValidationError as error:
+        message = validation_message(error.errors(), prefix="settings.")
+        raise AuditInputError(message) from None
 
 
 def default_grad_sample_mode(model: nn.Module) -> str:
@@ -128,8 +166,11 @@ def fit_private(
     recipe : Recipe, optional
         Epochs, (expected) batch size, Adam learning rate, weight decay, patience.
     seed : int
+        Any non-negative int; used modulo 2**32 (:func:`audit._seeds.as_seed`).
     settings : PrivacySettings, optional
-        Default ``PrivacySettings()`` (ε = 3 with the PRV accountant).
+        Default ``PrivacySettings()`` (ε = 3 with the PRV accountant); validated again
+        here (a ``model_copy(update=...)`` skips pydantic's checks), so an infinite or
+        absurd ε, σ, δ or clipping norm is refused before opacus sees it.
     on_epoch : callable, optional
         Called with each epoch's record.
 
@@ -148,9 +189,10 @@ def fit_private(
     True
     """
     recipe = recipe or Recipe()
-    settings = settings or PrivacySettings()
+    settings = checked_settings(settings or PrivacySettings())
     if recipe.patience is not None and val is None:
         raise bad_input("val", "validation data when recipe.patience is set", "None")
+    seed = as_seed(seed)
     X, y = train
     n = int(X.shape[0])
     delta = settings.delta if settings.delta is not None else 1.0 / (10 * n)

@@ -12,11 +12,14 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.report._write import atomic_write_text
+from audit.report._write import atomic_write_text, check_outputs, output_set, recover_outputs
 from audit.results import AuditResult, Renderer, register_renderer
 
 __all__ = [
     "atomic_write_text",
+    "check_outputs",
+    "output_set",
+    "recover_outputs",
     "render_comparison",
     "render_fragment",
     "render_html",

@@ -19,7 +19,13 @@ from typing import Literal
 from audit.errors import AuditInputError, bad_input
 from audit.report._write import atomic_target
 
-__all__ = ["PdfExportError", "PdfUnavailableError", "find_chromium", "write_pdf"]
+__all__ = [
+    "PdfExportError",
+    "PdfUnavailableError",
+    "available_engine",
+    "find_chromium",
+    "write_pdf",
+]
 
 #: Program names tried, in order, by :func:`find_chromium`.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -168,6 +174,38 @@ def _choose_engine(engine: str) -> tuple[str, str | None]:
             "`pip install 'rai-audit[pdf]'` (it also needs the system pango library)."
         )
     raise PdfUnavailableError(NO_ENGINE_MESSAGE)
+
+
+def available_engine(engine: Literal["auto", "chromium", "weasyprint"] = "auto") -> str:
+    """The PDF engine :func:`write_pdf` would use, or the error it would raise.
+
+    Cheap (a look at ``PATH`` and one import), so the CLI asks before a long audit
+    rather than after it.
+
+    Parameters
+    ----------
+    engine : {"auto", "chromium", "weasyprint"}, default "auto"
+        As for :func:`write_pdf`.
+
+    Returns
+    -------
+    str
+        ``"chromium"`` or ``"weasyprint"``.
+
+    Raises
+    ------
+    PdfUnavailableError
+        If the engine asked for (or, with ``"auto"``, every engine) is unavailable.
+
+    Examples
+    --------
+    >>> try:
+    ...     available_engine() in ("chromium", "weasyprint")
+    ... except PdfUnavailableError:
+    ...     True
+    True
+    """
+    return _choose_engine(engine)[0]
 
 
 def write_pdf(

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import functools
-import math
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from audit.report._write import atomic_write_text
+from audit.report._format import fmt
+from audit.report._write import output_set
 from audit.results import AuditResult
 
 __all__ = ["render_comparison", "render_fragment", "render_html", "save_result", "template_dir"]
@@ -35,25 +35,6 @@ def template_dir() -> Path:
         "report templates not found: expected audit/_templates in the installed package "
         f"or {_SOURCE_TEMPLATES} in a source checkout; reinstall rai-audit"
     )
-
-
-def fmt(value: Any, digits: int = 3) -> str:
-    """Format a table cell: numbers to ``digits`` decimals, ``None`` as an em dash."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "—"
-        if value.is_integer() and abs(value) >= 100:  # counts stored as floats (parameters, FLOPs)
-            return f"{int(value):,}"
-        if value != 0 and abs(value) < 10 ** (-digits):
-            return f"{value:.{digits}g}"
-        return f"{value:.{digits}f}"
-    return str(value)
 
 
 def data_uri(figure: Any) -> str:
@@ -121,14 +102,39 @@ def render_comparison(comparison: Any) -> str:
     return env.get_template("compare.html.j2").render(comparison=comparison)
 
 
-def save_result(result: AuditResult, out_dir: str | Path) -> Path:
-    """Write ``results.json`` and ``report.html`` into ``out_dir``, each atomically.
+def save_result(result: AuditResult, out_dir: str | Path, *, manifest: bool = False) -> Path:
+    """Write ``results.json`` and ``report.html`` into ``out_dir`` as one unit.
 
-    Both are rendered in memory first, so a failure leaves no file half-written.
-    Returns the report's path.
+    Both are rendered in memory first, so a rendering error writes nothing (not even
+    the folder); then they replace the folder's previous pair together
+    (:func:`~audit.report._write.output_set`): a reader sees the old pair or the new
+    one, never one file of each, and a failed write leaves the old pair as it was.
+
+    Parameters
+    ----------
+    result : AuditResult
+        The audit to write.
+    out_dir : str or Path
+        The output folder; created when missing.
+    manifest : bool, default False
+        Also write ``outputs.json`` (the files' SHA-256), with which ``rai-audit
+        render`` and ``compare`` check the pair; the CLI always writes it.
+
+    Returns
+    -------
+    Path
+        The report's path, ``out_dir/report.html``.
+
+    Examples
+    --------
+    >>> import audit
+    >>> result = audit.run(audit.reference("credit", seed=0))  # doctest: +SKIP
+    >>> save_result(result, "reports/out/credit")  # doctest: +SKIP
+    PosixPath('reports/out/credit/report.html')
     """
-    out = Path(out_dir)
     html = render_html(result)
-    text = result.to_json()
-    atomic_write_text(out / "results.json", text + "\n")
-    return atomic_write_text(out / "report.html", html)
+    text = result.to_json() + "\n"
+    with output_set(out_dir, manifest=manifest) as staged:
+        staged.write_text("results.json", text)
+        staged.write_text("report.html", html)
+    return Path(out_dir) / "report.html"

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,11 @@ def test_run_writes_report_and_prints_its_path(tmp_path):
     assert str(out / "report.html") in result.stdout
     assert "check performance" in result.output and "check fairness" in result.output
     assert "trained credit: 4 epochs" in result.output
+    # a progress line per step of the long loops, counted
+    shadows = re.findall(r"… privacy: shadow (\d+)/(\d+)", result.output)
+    total = int(shadows[0][1])
+    assert shadows == [(str(i), str(total)) for i in range(1, total + 1)] and total >= 2
+    assert re.search(r"… explainability: attributions: \S.* 1/\d+", result.output)
     data = json.loads((out / "results.json").read_text())
     assert data["manifest"]["config"]["training"]["epochs"] == 4
     assert {"train", "build", "data", "performance", "fairness"} <= set(

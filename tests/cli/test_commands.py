@@ -45,12 +45,14 @@ def test_compare_lists_regressions_and_gates(saved, tmp_path):
     metric = next(m for m in fairness["metrics"] if m["name"] == "test_accuracy")
     before = metric["verdict"]
     assert before in ("pass", "warn")
-    metric["value"], metric["verdict"] = 0.5, "fail"
+    metric["value"], metric["verdict"], metric["ci"] = 0.5, "fail", [0.45, 0.55]
     new = tmp_path / "new.json"
     new.write_text(json.dumps(worse))
     result = runner.invoke(app, ["compare", str(saved), str(new), "--out", str(tmp_path / "diff")])
     assert result.exit_code == 0
-    assert f"REGRESSION performance test_accuracy: {before} → fail" in result.output
+    line = next(x for x in result.output.splitlines() if "REGRESSION" in x)
+    assert line.startswith("  REGRESSION performance test_accuracy: ")
+    assert line.endswith(f"→ 0.5 [0.45, 0.55], verdict {before} → fail (regression)")
     data = json.loads((tmp_path / "diff" / "comparison.json").read_text())
     assert data["regressions"] >= 1 and data["changes"][0]["status"] == "regression"
     html = (tmp_path / "diff" / "report.html").read_text()

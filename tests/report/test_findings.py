@@ -123,7 +123,7 @@ def test_report_opens_with_the_findings_and_links_to_metric_rows(credit_result):
     for finding in top_findings(_result()):
         assert f'href="#{finding.anchor}"' in html
         assert f'id="{finding.anchor}"' in html
-    assert "95% interval 0.400–0.600" in html
+    assert "95% interval 0.4–0.6" in html
     assert "...." not in html
 
 
@@ -156,7 +156,7 @@ def test_policy_rules_read_in_words_and_show_the_band(credit_result):
     }
     html = _render(credit_result, result)
     assert "fail outside 0.80–1.25" in html
-    assert "fail below 0.600 · warn below 0.700" in html
+    assert "fail below 0.6 · warn below 0.7" in html
 
 
 def test_credit_report_ids_are_unique_and_every_local_link_lands(credit_result):
@@ -164,3 +164,25 @@ def test_credit_report_ids_are_unique_and_every_local_link_lands(credit_result):
     ids = re.findall(r' id="([^"]+)"', html)
     assert len(ids) == len(set(ids))
     assert set(re.findall(r'href="#([^"]+)"', html)) <= set(ids)
+
+
+def test_reference_domains_fill_the_model_card_and_the_config_still_wins(credit_result):
+    from audit.config import load_config
+    from audit.domains import get_domain, list_domains
+    from audit.runner import model_card
+
+    card = credit_result.model_card
+    assert card["intended_use"].startswith("A reference model for demonstrating and testing")
+    assert card["owners"] == ["rai-audit (reference domains)"]
+    assert any("German credit data of 1994" in line for line in card["limitations"])
+    assert card["training_data"]  # the domain's data provenance
+    html = render_html(credit_result)
+    card_html = html[html.index('id="model-card"') : html.index('id="section-')]
+    assert "not stated" not in card_html
+    for spec in list_domains():  # every reference domain states its use and limits
+        defaults = spec.model_card(spec.variant_names[-1])
+        assert defaults["intended_use"] and defaults["limitations"] and defaults["owners"]
+    mine = load_config({"model_card": {"intended_use": "Scoring loan applications."}})
+    merged = model_card(mine, name="m", defaults=get_domain("credit").model_card())
+    assert merged["intended_use"] == "Scoring loan applications."
+    assert merged["owners"] == ["rai-audit (reference domains)"]
