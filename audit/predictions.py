@@ -135,7 +135,7 @@ def audit_predictions(
         df, y_true, y_pred, y_score, threshold, _column_names(sensitive), positive_label
     )
     from audit.data._section import SplitData, data_section
-    from audit.fairness import fairness_section
+    from audit.fairness._section import check_group_counts, fairness_section
 
     seed = run_seed(settings)
     settings = settings.model_copy(update={"seed": seed})
@@ -164,6 +164,8 @@ def audit_predictions(
     unknown = [c for c in checks if c not in builders]
     if unknown:
         raise bad_input("checks", f"names from {list(builders)} for predictions", f"{unknown}")
+    if "fairness" in checks:  # an ID column as sensitive: refused before any stage runs
+        check_group_counts(groups, settings=settings.settings_of("fairness"))
     policy = policy_for(settings)
     sections, stages = run_stages({check: builders[check] for check in checks}, policy)
     manifest = build_manifest(

@@ -79,7 +79,11 @@ class FairnessSettings(Strict):
 
     ``max_categories``: a numeric sensitive column with more distinct values is cut
     into ``bins`` quantile bins. ``reference_groups`` maps a sensitive feature to its
-    reference group (default: the largest group).
+    reference group (default: the largest group). ``max_groups``: a sensitive feature
+    with more distinct values (an ID column) is refused before any work; bin or merge
+    it, or raise the limit; an intersection with more groups is left out, with a note.
+    ``mitigation_max_groups``: mitigation (a ThresholdOptimizer threshold per group) is
+    skipped, with a note, for a feature with more groups.
     """
 
     min_group_size: int = Field(default=30, ge=1)
@@ -95,6 +99,12 @@ class FairnessSettings(Strict):
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     mitigation: bool = True
     mitigation_max_rows: int = Field(default=100_000, ge=100)
+    max_groups: int = Field(
+        default=200, ge=2, description="most groups per sensitive feature (more is an error)"
+    )
+    mitigation_max_groups: int = Field(
+        default=50, ge=2, description="skip mitigation for a feature with more groups"
+    )
 
 
 class DataSettings(Strict):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audit.checks._registry import Check, RunContext
+from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Section, Threshold
 from audit.settings import REFERENCE_RATES, FairnessSettings
 
 if TYPE_CHECKING:
     from audit.subject import Subject
 
-__all__ = ["CHECK", "conclude", "run"]
+__all__ = ["CHECK", "FairnessSettings", "conclude", "run"]
 
 SECTION_ID = "fairness"
 TITLE = "Fairness"
@@ -43,7 +43,9 @@ def run(
     Raises
     ------
     AuditInputError
-        When a group holds one class only and ``on_degenerate_group`` is ``"error"``.
+        When a sensitive feature has more than ``max_groups`` distinct values (checked
+        before the model runs), and when a group holds one class only and
+        ``on_degenerate_group`` is ``"error"``.
 
     Examples
     --------
@@ -53,7 +55,7 @@ def run(
     >>> section.table("by_group").columns[:3]
     ['sensitive_feature', 'group', 'count']
     """
-    from audit.fairness import MitigationData, fairness_section
+    from audit.fairness import MitigationData, check_group_counts, fairness_section
 
     settings = settings or FairnessSettings()
     if subject.sensitive_test is None:
@@ -70,6 +72,7 @@ def run(
             summary="Group disparities need a binary task; this model has more than two classes.",
             notes=[f"{subject.n_classes} classes: fairness metrics were not computed."],
         )
+    check_group_counts(subject.sensitive_test, settings=settings)  # before the model runs
     proba = subject.predict_proba("test")
     mitigation = None
     if subject.sensitive_train is not None:
@@ -124,6 +127,63 @@ def _lowest_ratio(section: Section) -> str:
     return f"Lowest demographic parity ratio {worst.value:.3f}{ci} for {worst.scope}."
 
 
+_MITIGATE = "Try the mitigation shown in the fairness section (ThresholdOptimizer) and review it."
+_PARITY = (
+    "Groups of {scope} are selected at different rates: under the four-fifths rule this can "
+    "indicate disparate impact."
+)
+_ERRORS = "The model's errors fall unevenly on the groups of {scope}."
+
+#: Plain words, why it matters and the next step, for the report's top findings.
+ADVICE = {
+    "demographic_parity_difference": Advice(
+        "largest gap in selection rate between groups of {scope}", _PARITY, _MITIGATE
+    ),
+    "demographic_parity_ratio": Advice(
+        "lowest over highest selection rate between groups of {scope}", _PARITY, _MITIGATE
+    ),
+    "equal_opportunity_difference": Advice(
+        "largest gap in true-positive rate between groups of {scope}",
+        "Qualified people in some groups of {scope} are missed more often.",
+        _MITIGATE,
+    ),
+    "equal_opportunity_ratio": Advice(
+        "lowest over highest true-positive rate between groups of {scope}",
+        "Qualified people in some groups of {scope} are missed more often.",
+        _MITIGATE,
+    ),
+    "equalized_odds_difference": Advice(
+        "largest gap in true- or false-positive rate between groups of {scope}", _ERRORS, _MITIGATE
+    ),
+    "equalized_odds_ratio": Advice(
+        "lowest over highest true- or false-positive rate between groups of {scope}",
+        _ERRORS,
+        _MITIGATE,
+    ),
+    "false_negative_rate_ratio": Advice(
+        "lowest over highest false-negative rate between groups of {scope}", _ERRORS, _MITIGATE
+    ),
+    "false_positive_rate_ratio": Advice(
+        "lowest over highest false-positive rate between groups of {scope}", _ERRORS, _MITIGATE
+    ),
+    "selection_rate_vs_reference": Advice(
+        "selection rate of a group over the reference group's ({scope})", _PARITY, _MITIGATE
+    ),
+    "true_positive_rate_vs_reference": Advice(
+        "true-positive rate of a group over the reference group's ({scope})", _ERRORS, _MITIGATE
+    ),
+    "false_positive_rate_vs_reference": Advice(
+        "false-positive rate of a group over the reference group's ({scope})", _ERRORS, _MITIGATE
+    ),
+    "precision_vs_reference": Advice(
+        "precision of a group over the reference group's ({scope})", _ERRORS, _MITIGATE
+    ),
+    "accuracy_vs_reference": Advice(
+        "accuracy of a group over the reference group's ({scope})", _ERRORS, _MITIGATE
+    ),
+}
+
+
 CHECK = Check(
     name="fairness",
     title=TITLE,
@@ -145,4 +205,5 @@ CHECK = Check(
     },
     evidence=("EU AI Act Art. 10", "EU AI Act Art. 13", "NIST AI RMF MEASURE 2.11"),
     summary="group metrics, disparity ratios with intervals, four-fifths band, mitigation",
+    advice=ADVICE,
 )

@@ -76,6 +76,7 @@ def mitigate(
     (200,)
     """
     from fairlearn.postprocessing import ThresholdOptimizer
+    from pandas.errors import PerformanceWarning
 
     optimizer = ThresholdOptimizer(
         estimator=ScoreModel().fit(fit_scores[:, None], fit_labels),
@@ -86,6 +87,7 @@ def mitigate(
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", PerformanceWarning)  # fairlearn's frame, many groups
         optimizer.fit(fit_scores[:, None], fit_labels, sensitive_features=fit_groups)
         y_pred = optimizer.predict(
             eval_scores[:, None], sensitive_features=eval_groups, random_state=seed

@@ -1,6 +1,10 @@
 """The fairness section from labels, predictions, scores and sensitive features.
 
 Used by the model check (``audit.checks._fairness``) and by the predictions mode.
+Rows are reduced to confusion counts per group first (one ``bincount`` per sensitive
+feature); everything after works on groups, not rows. A feature with more than
+``fairness.max_groups`` groups is refused before that, and one with fewer than two
+groups to compare is shown but not judged.
 """
 
 from __future__ import annotations
@@ -8,40 +12,83 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.errors import AuditInputError, bad_input
-from audit.fairness._contrasts import RATE_PARTS, pair_intervals, rate_counts, worst_case
-from audit.fairness._figures import group_rates_figure
-from audit.fairness._groups import GroupEncoder
-from audit.fairness._rates import (
-    RATE_NAMES,
-    confusion_counts,
-    disparities,
-    group_metric_frame,
-    reference_ratios,
+from audit.errors import bad_input
+from audit.fairness._contrasts import RATE_PARTS, rate_counts
+from audit.fairness._degenerate import judgeable, one_class_groups, small_group_notes
+from audit.fairness._disparity_metrics import (
+    DESCRIPTIONS,
+    add_disparities,
+    add_reference_ratios,
+    contrasts,
+    reference_group,
 )
+from audit.fairness._figures import group_rates_figure
+from audit.fairness._groups import GroupEncoder, max_groups_of
+from audit.fairness._rates import RATE_NAMES, confusion_counts, group_rates_frame
 from audit.fairness._whatif import MitigationData, add_mitigation
-from audit.results import Metric, Section, Table
+from audit.results import Section, Table
 from audit.settings import REFERENCE_RATES, FairnessSettings
 
-__all__ = ["REFERENCE_RATES", "MitigationData", "fairness_section"]
+__all__ = [
+    "DESCRIPTIONS",
+    "REFERENCE_RATES",
+    "MitigationData",
+    "check_group_counts",
+    "fairness_section",
+]
 
 SECTION_ID, TITLE = "fairness", "Fairness"
 
-ONE_CLASS_GROUP = (
-    "sensitive_test[{feature!r}]: expected every group to hold both classes of y_test, got group "
-    "{group!r} with only class {label} ({rows} rows); its true/false positive rates are undefined. "
-    "Merge it with another group, or set fairness.on_degenerate_group: warn."
+NOTHING_JUDGED = "No sensitive feature has two groups to compare: disparities were not judged."
+INTERSECTION_LEFT_OUT = (
+    "The intersection {name} has {count:,} groups, more than fairness.max_groups = {cap:,}: "
+    "left out (raise fairness.max_groups, or set fairness.intersection: false)."
 )
-DESCRIPTIONS = {
-    "demographic_parity_difference": "largest gap in selection rate between groups",
-    "demographic_parity_ratio": "smallest over largest selection rate (four-fifths rule: >= 0.8)",
-    "equalized_odds_difference": "largest gap in true or false positive rate between groups",
-    "equalized_odds_ratio": "smallest ratio of group true or false positive rates",
-    "equal_opportunity_difference": "largest gap in true positive rate between groups",
-    "equal_opportunity_ratio": "smallest over largest true positive rate",
-    "false_positive_rate_ratio": "smallest over largest false positive rate",
-    "false_negative_rate_ratio": "smallest over largest false negative rate",
-}
+
+
+def check_group_counts(
+    sensitive: pd.DataFrame, *, settings: FairnessSettings | None = None
+) -> None:
+    """Refuse a sensitive feature with more groups than ``settings.max_groups``, cheaply.
+
+    Counts distinct values only (a numeric column with many values is binned, so it
+    passes): call it before any heavy work. :func:`fairness_section` calls it first.
+
+    Parameters
+    ----------
+    sensitive : DataFrame
+        Sensitive features, one row per label.
+    settings : FairnessSettings, optional
+        Its ``max_groups`` (default :data:`~audit.fairness._groups.MAX_GROUPS`),
+        ``bins`` and ``max_categories``.
+
+    Raises
+    ------
+    AuditInputError
+        Naming the feature, its number of distinct values and the cap.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_group_counts(pd.DataFrame({"sex": ["f", "m"]}))
+    >>> ids = pd.DataFrame({"user": [f"u{i}" for i in range(300)]})
+    >>> check_group_counts(ids)
+    Traceback (most recent call last):
+    ...
+    audit.errors.AuditInputError: sensitive feature 'user': expected at most 200 groups \
+(fairness.max_groups), got 300 distinct values; cut it into fewer groups (bin or merge its \
+values) or raise fairness.max_groups.
+    """
+    _encoder(settings or FairnessSettings()).fit(sensitive)
+
+
+def _encoder(settings: FairnessSettings) -> GroupEncoder:
+    return GroupEncoder(
+        settings.bins,
+        settings.max_categories,
+        settings.intersection,
+        max_groups=max_groups_of(settings),
+    )
 
 
 def fairness_section(
@@ -55,7 +102,7 @@ def fairness_section(
     settings: FairnessSettings | None = None,
     seed: int = 0,
 ) -> Section:
-    """Group metrics, disparities with bootstrap intervals, and mitigation, for a binary task.
+    """Group metrics, disparities with simultaneous intervals, and mitigation, for a binary task.
 
     Parameters
     ----------
@@ -72,11 +119,20 @@ def fairness_section(
         Name of class 1, for the report.
     settings : FairnessSettings, optional
     seed : int
-        Seed of the bootstrap and of the mitigation split.
+        Seed of the mitigation split and thresholds.
 
     Returns
     -------
     Section
+        A feature with fewer than two groups to compare (one value, or one group of
+        ``min_group_size`` rows) is in the tables but has no disparity metric, and a
+        note says so; a section with nothing to judge has verdict ``info``.
+
+    Raises
+    ------
+    AuditInputError
+        When a feature has more than ``max_groups`` groups (before any work), and when
+        a group holds one class only and ``on_degenerate_group`` is ``"error"``.
 
     Examples
     --------
@@ -92,42 +148,31 @@ def fairness_section(
         raise bad_input(
             "y_pred / sensitive", f"{n} rows, one per label", f"{len(y_pred)} / {len(sensitive)}"
         )
+    encoder = _encoder(settings).fit(sensitive)  # refuses too many groups, before any work
     section = Section(id=SECTION_ID, title=TITLE)
-    encoder = GroupEncoder(settings.bins, settings.max_categories, settings.intersection).fit(
-        sensitive
-    )
-    groups = encoder.transform(sensitive)
+    groups = encoder.encode(sensitive)
     for feature in encoder.binned:
         section.notes.append(
             f"{feature} is numeric with many values: cut into {settings.bins} quantile bins."
         )
-    for feature in encoder.features:  # the intersection's small cells are flagged, not refused
-        _one_class_groups(feature, groups[feature].to_numpy(), y_true, settings, section)
-
-    joint_label = pd.Series(groups[encoder.features[0]].to_numpy(dtype=object))
-    for feature in encoder.features[1:]:
-        joint_label = joint_label + "\x1f" + groups[feature].to_numpy(dtype=object)
-    joint_codes, joint_groups = pd.factorize(joint_label, sort=True)
-    joint_counts = confusion_counts(y_true, y_pred, joint_codes, len(joint_groups))
-    first_row = np.unique(joint_codes, return_index=True)[1]
-
-    features = []  # (feature, group names, counts per group, judged mask, fairlearn's frame)
-    for feature in groups.columns:
-        labels_of_joint = groups[feature].to_numpy(dtype=object)[first_row]
-        names = sorted(set(labels_of_joint))
-        membership = (labels_of_joint[:, None] == np.asarray(names, dtype=object)[None, :]).astype(
-            np.int64
+    for name, count in groups.left_out.items():
+        section.notes.append(
+            INTERSECTION_LEFT_OUT.format(name=name, count=count, cap=encoder.max_groups)
         )
-        counts = np.einsum("jab,jg->gab", joint_counts, membership)
-        by_group = group_metric_frame(counts, names, feature)
-        _blank_undefined(by_group, counts)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    counts_of = {
+        feature: confusion_counts(y_true, y_pred, groups.codes[feature], len(groups.names[feature]))
+        for feature in groups.features
+    }
+    for feature in encoder.features:  # the intersection's small cells are flagged, not refused
+        one_class_groups(feature, groups, counts_of[feature], settings, section)
+
+    features = []  # (feature, group names, counts per group, judged mask, rates by group)
+    for feature in groups.features:
+        names, counts = groups.names[feature], counts_of[feature]
+        by_group = group_rates_frame(counts, names, feature)
         judged = by_group["count"].to_numpy() >= settings.min_group_size
-        for group in by_group.index[~judged]:
-            section.notes.append(
-                f"Group {feature} = {group} has {int(by_group.loc[group, 'count'])} rows, "
-                f"fewer than {settings.min_group_size}: shown, but left out of the disparities "
-                "and verdicts."
-            )
+        section.notes += small_group_notes(feature, names, counts, judged, settings)
         features.append((feature, names, counts, judged, by_group))
     # every pair of judged groups, every rate, every feature: one family (Bonferroni)
     family = sum(int(j.sum()) * (int(j.sum()) - 1) // 2 for *_, j, _ in features) * len(RATE_PARTS)
@@ -135,15 +180,23 @@ def fairness_section(
     rows, interval_rows = [], []
     for feature, names, counts, judged, by_group in features:
         rates = {name: by_group[name].to_numpy(dtype=np.float64) for name in RATE_NAMES}
-        for group, values in by_group.iterrows():
-            rows.append([feature, str(group), *values.tolist(), bool(judged[names.index(group)])])
-        contrasts = None
+        values = by_group.to_numpy(dtype=np.float64).tolist()
+        rows += [[feature, g, *v, bool(j)] for g, v, j in zip(names, values, judged, strict=True)]
         if settings.intervals:
             interval_rows += group_interval_rows(feature, names, counts, settings.ci_level)
-            contrasts = _contrasts(counts[judged], alpha)
-        _add_disparities(section, feature, rates, judged, contrasts)
-        _add_reference_ratios(section, feature, names, rates, judged, by_group, settings, contrasts)
+        if judgeable(section, feature, names, judged, settings):
+            reference = reference_group(
+                feature, names, judged, by_group["count"].to_numpy(), settings
+            )
+            found = None
+            if settings.intervals:
+                position = int(np.cumsum(judged)[reference] - 1) if judged[reference] else None
+                found = contrasts(counts[judged], alpha, position)
+            add_disparities(section, feature, rates, judged, found)
+            add_reference_ratios(section, feature, names, rates, judged, reference, found)
         section.figures.append(group_rates_figure(feature, by_group))
+    if not section.metrics:
+        section.summary = NOTHING_JUDGED
     if settings.intervals and family:
         section.notes.append(
             f"Verdicts judge intervals, not estimates: every interval of a disparity is a "
@@ -185,62 +238,13 @@ def fairness_section(
             y_pred,
             sensitive,
             encoder,
+            groups,
             scores,
             mitigation_data,
             settings,
             seed=seed,
         )
     return section
-
-
-def _one_class_groups(
-    feature: str,
-    groups: np.ndarray,
-    y_true: np.ndarray,
-    settings: FairnessSettings,
-    section: Section,
-) -> None:
-    """Raise on a one-class group, or note it and warn when ``on_degenerate_group`` says so."""
-    codes, names = pd.factorize(groups)
-    positives = np.bincount(codes, weights=y_true, minlength=len(names))
-    totals = np.bincount(codes, minlength=len(names))
-    for i, group in enumerate(names):
-        if positives[i] in (0, totals[i]):
-            label = int(positives[i] > 0)
-            message = ONE_CLASS_GROUP.format(
-                feature=feature, group=str(group), label=label, rows=int(totals[i])
-            )
-            if settings.on_degenerate_group == "error":
-                raise AuditInputError(message)
-            section.notes.append(message)
-            section.verdict = "warn"
-
-
-def _blank_undefined(by_group: pd.DataFrame, counts: np.ndarray) -> None:
-    """Rates fairlearn reports as 0 for a group without positives (or negatives) are undefined."""
-    no_positives = counts[:, 1, :].sum(axis=1) == 0
-    no_negatives = counts[:, 0, :].sum(axis=1) == 0
-    by_group.loc[no_positives, ["true_positive_rate", "false_negative_rate"]] = np.nan
-    by_group.loc[no_negatives, ["false_positive_rate"]] = np.nan
-
-
-#: The rates behind each worst-case disparity, and how it combines them.
-_DISPARITY_RATES = {
-    "demographic_parity": ("selection_rate",),
-    "equalized_odds": ("true_positive_rate", "false_positive_rate"),
-    "equal_opportunity": ("true_positive_rate",),
-    "false_positive_rate": ("false_positive_rate",),
-    "false_negative_rate": ("false_negative_rate",),
-}
-
-
-def _contrasts(counts: np.ndarray, alpha: float) -> dict[str, tuple]:
-    """Per rate: (events, trials, pair intervals) of the judged groups."""
-    out = {}
-    for rate in RATE_PARTS:
-        events, trials = rate_counts(counts, rate)
-        out[rate] = (events, trials, pair_intervals(events, trials, alpha=alpha))
-    return out
 
 
 def group_interval_rows(feature, names, counts, level: float) -> list[list]:
@@ -259,72 +263,3 @@ def group_interval_rows(feature, names, counts, level: float) -> list[list]:
                 [feature, group, rate, value[i], *((low[i], high[i]) if defined else (None, None))]
             )
     return rows
-
-
-def _add_disparities(section, feature, rates, judged, contrasts) -> None:
-    point = disparities({k: v[judged] for k, v in rates.items()})
-    for name, value in point.items():
-        base = name.rsplit("_", 1)[0]
-        kind = "ratio" if name.endswith("_ratio") else "difference"
-        ci, events, rows = None, None, None
-        if contrasts is not None:
-            parts = [contrasts[rate] for rate in _DISPARITY_RATES[base]]
-            bounds = [worst_case(pairs, kind) for _, _, pairs in parts]
-            if all(b is not None for b in bounds):
-                pick = min if kind == "ratio" else max  # equalized odds: the worse of two
-                ci = [pick(b[0] for b in bounds), pick(b[1] for b in bounds)]
-            events = min(int(e.sum()) for e, _, _ in parts)
-            defined = [t[t > 0] for _, t, _ in parts]
-            rows = min((int(t.min()) for t in defined if t.size), default=None)
-        section.metrics.append(
-            Metric(
-                name,
-                float(value),
-                scope=feature,
-                description=DESCRIPTIONS[name],
-                ci=ci,
-                events=events,
-                n=rows,
-            )
-        )
-
-
-def _add_reference_ratios(
-    section, feature, names, rates, judged, by_group, settings, contrasts
-) -> None:
-    counts = by_group["count"].to_numpy()
-    wanted = settings.reference_groups.get(feature)
-    if wanted is not None and wanted not in names:
-        raise bad_input(
-            f"fairness.reference_groups.{feature}", f"one of the groups {names}", repr(wanted)
-        )
-    if wanted is None and not judged.any():
-        return
-    reference = (
-        names.index(wanted) if wanted is not None else int(np.argmax(np.where(judged, counts, -1)))
-    )
-    point = reference_ratios(rates, reference, REFERENCE_RATES)
-    position = np.cumsum(judged) - 1  # index of each judged group among the judged
-    for i, group in enumerate(names):
-        if i == reference or not judged[i]:
-            continue
-        for rate in REFERENCE_RATES:
-            ci, events, rows = None, None, None
-            if contrasts is not None and judged[reference]:
-                x, t, pairs = contrasts[rate]
-                a, b = position[i], position[reference]
-                low, high = pairs.ratio_low[a, b], pairs.ratio_high[a, b]
-                ci = None if np.isnan(low) else [float(low), float(high)]
-                events, rows = int(x[a] + x[b]), int(min(t[a], t[b]))
-            section.metrics.append(
-                Metric(
-                    f"{rate}_vs_reference",
-                    float(point[rate][i]),
-                    scope=f"{feature}: {group} / {names[reference]}",
-                    description=f"{rate.replace('_', ' ')} of {group} over that of the "
-                    f"reference group {names[reference]} (four-fifths band 0.8-1.25)",
-                    ci=ci,
-                    events=events,
-                    n=rows,
-                )
-            )
