@@ -20,17 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "img"
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1280,1000",
-)
 
 
 def report_of(domain: str, *, reuse: bool) -> Path:
@@ -48,10 +37,10 @@ def _browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from audit.report._pdf import find_chromium
+    from audit.report._pdf import HEADLESS_FLAGS, find_chromium
 
     options = webdriver.ChromeOptions()
-    for flag in FLAGS:
+    for flag in (*HEADLESS_FLAGS, "--window-size=1280,1000"):
         options.add_argument(flag)
     chromium = find_chromium()
     if chromium is None:

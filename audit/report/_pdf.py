@@ -30,8 +30,9 @@ __all__ = [
 #: Program names tried, in order, by :func:`find_chromium`.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
-#: Flags for a quiet, offline, one-shot headless print.
-CHROMIUM_FLAGS = (
+#: Flags for a quiet, offline headless Chromium (also used by the browser tests and
+#: ``docs/screenshots.py``).
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -40,8 +41,9 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--no-pdf-header-footer",
 )
+#: Flags for a quiet, offline, one-shot headless print.
+CHROMIUM_FLAGS = (*HEADLESS_FLAGS, "--no-pdf-header-footer")
 
 NO_ENGINE_MESSAGE = (
     "No PDF engine found: install Chromium (for example Debian's `chromium` package) "

@@ -11,19 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from audit.report._pdf import find_chromium
+from audit.report._pdf import HEADLESS_FLAGS, find_chromium
 
-BROWSER_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1280,2000",
-)
+BROWSER_FLAGS = (*HEADLESS_FLAGS, "--window-size=1280,2000")
 
 
 def _programs() -> tuple[str, str]:
