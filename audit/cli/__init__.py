@@ -9,6 +9,7 @@ removed, the previous outputs left as they were).
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -52,5 +53,21 @@ app.command("init")(guarded(_init.init_command))
 
 
 def main() -> None:
-    """Entry point of the ``rai-audit`` console script."""
-    app()
+    """Entry point of the ``rai-audit`` console script.
+
+    A usage error (a missing option, a value of the wrong type) is one line on stderr
+    and exit code 2, like any other bad input, instead of a framed usage box.
+    """
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as error:  # bare `rai-audit` or `rai-audit run`: the help
+        error.show()
+        sys.exit(error.exit_code)
+    except UsageError as error:
+        path = error.ctx.command_path if error.ctx is not None else "rai-audit"
+        message = " ".join(error.format_message().split())
+        print(f"error: {message} (see '{path} --help')", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -162,3 +162,30 @@ def test_console_script_is_installed_and_runs():
         bad.stderr.strip()
         == "error: domain: expected one of ['adult', 'credit', 'medical', 'sequence', 'sequence-digits', 'text', 'vision'], got 'nowhere'."
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["predictions", "in.csv", "--y-true", "y", "--out", "o"],
+            "error: Missing option '--sensitive'. (see 'rai-audit predictions --help')",
+        ),
+        (
+            ["run", "credit", "--out", "o", "--fail-on", "sometimes"],
+            "error: Invalid value for '--fail-on': Value error, 'sometimes' is not one of "
+            "'never', 'warn', 'fail'. (see 'rai-audit run --help')",
+        ),
+        (
+            ["run", "credit", "--out", "o", "--seed", "-1"],
+            "error: config: seed: Input should be greater than or equal to 0 (got -1)",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(args, line, tmp_path):
+    done = subprocess.run(
+        [str(BIN / "rai-audit"), *args], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == line
+    assert done.stdout == ""
