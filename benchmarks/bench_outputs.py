@@ -37,7 +37,7 @@ import os, sys, time
 slow = float(sys.argv[3]) / 1000
 import audit.report._write as write
 from audit.cli import app
-real_replace, real_fsync, real_write = os.replace, os.fsync, write._write_file
+real_replace, real_fsync, real_write = os.replace, os.fsync, write.write_file
 def replace(a, b):
     time.sleep(slow); real_replace(a, b)
 def fsync(fd):
@@ -52,7 +52,7 @@ def publish(staging, out):
     print("publishing", flush=True)
     real_publish(staging, out)
     print("published", flush=True)
-os.replace, os.fsync, write._write_file, write._publish = replace, fsync, write_file, publish
+os.replace, os.fsync, write.write_file, write._publish = replace, fsync, write_file, publish
 app(["render", sys.argv[1], "--out", sys.argv[2]])
 """
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import bad_input
+from audit.report._atomic import atomic_target, atomic_write_text, write_file
 from audit.report._folder import PROBE_PREFIX, folder_lock
 
 __all__ = [
@@ -64,58 +65,6 @@ STAGING_PREFIX = ".rai-audit-staging-"
 #: The commit marker of a set staged without a manifest to publish (``manifest=False``).
 _COMMIT = ".commit.json"
 _FORMAT = "rai-audit outputs"
-
-
-@contextlib.contextmanager
-def atomic_target(path: str | Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; renamed onto ``path`` on success.
-
-    On an error the temporary file is removed and ``path`` is left as it was.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> with atomic_target(folder / "b.bin") as temporary:
-    ...     _ = temporary.write_bytes(b"ok")
-    >>> (folder / "b.bin").read_bytes()
-    b'ok'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> atomic_write_text(folder / "a.txt", "hello").read_text()
-    'hello'
-    """
-    with atomic_target(path) as temporary:
-        _write_file(temporary, text.encode("utf-8"))
-    return Path(path)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` and flush it to disk."""
-    with open(path, "wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -163,7 +112,7 @@ class StagedOutputs:
     def write_text(self, name: str, text: str) -> Path:
         """Write ``text`` (UTF-8) as output ``name``, flushed to disk; return its staging path."""
         path = self.path(name)
-        _write_file(path, text.encode("utf-8"))
+        write_file(path, text.encode("utf-8"))
         return path
 
 
@@ -254,7 +203,7 @@ def output_set(out_dir: str | Path, *, manifest: bool = True) -> Iterator[Staged
             text = json.dumps(_manifest_of(staging), indent=2)
             with _signals_held():  # a SIGTERM from here on waits for the new set
                 with atomic_target(marker) as temporary:  # the commit point
-                    _write_file(temporary, text.encode("utf-8"))
+                    write_file(temporary, text.encode("utf-8"))
                 _fsync_folder(staging)
                 _publish(staging, out)
         finally:

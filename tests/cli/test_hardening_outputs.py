@@ -224,7 +224,7 @@ def test_a_full_disk_while_writing_keeps_the_old_set(
     def full(path, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(write, "_write_file", full)
+    monkeypatch.setattr(write, "write_file", full)
     result = runner.invoke(app, _commands(tmp_path, sources, written)[command])
     assert result.exit_code == 2
     line = result.stderr.strip().splitlines()[-1]
