@@ -58,7 +58,11 @@ def main() -> None:
     A usage error (a missing option, a value of the wrong type) is one line on stderr
     and exit code 2, like any other bad input, instead of a framed usage box.
     """
-    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    try:  # typer >= 0.17 carries its own copy of click
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    except ImportError:  # pragma: no cover - older typer on click
+        from click.exceptions import NoArgsIsHelp as NoArgsIsHelpError
+        from click.exceptions import UsageError
 
     try:
         code = app(standalone_mode=False)
