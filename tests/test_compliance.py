@@ -15,7 +15,7 @@ from audit.compliance._mapping import _need
 from audit.findings import metric_anchor, slug
 from audit.results import Metric, Section, worst_verdict
 
-#: The provisions whose essential evidence includes robustness, which no check measures yet
+#: The provisions whose essential evidence includes robustness (measured since issue 16)
 NEEDS_ROBUSTNESS = {"Art. 15", "MEASURE 2.6"}
 
 
@@ -57,7 +57,7 @@ def test_every_provision_names_essential_evidence_from_checks_that_agree():
             assert label in registered[name].evidence, (label, name)
         # ... and every built-in check that says so is named, with its metrics
         assert set(entry["sections"]) <= named, label
-    assert unregistered == {"robustness"}
+    assert unregistered == set()
 
 
 def test_mapping_names_only_metrics_that_checks_produce(credit_result):
@@ -251,14 +251,10 @@ def test_a_run_without_fairness_leaves_measure_2_11_not_measured(credit_subject)
 def test_a_full_run_is_measured_and_its_status_is_the_worst_of_its_metrics(credit_result):
     sections = {s.id: s for s in credit_result.sections}
     for row in credit_result.compliance:
+        assert row["completeness"] == "measured", row["provision"]
+        assert all(n["measured"] for n in row["needs"] if n["essential"]), row["provision"]
         if row["provision"] in NEEDS_ROBUSTNESS:
-            assert row["completeness"] == "partly measured"
-            assert row["missing"] == ["robustness"]
-            unmeasured = [n["check"] for n in row["needs"] if not n["measured"]]
-            assert unmeasured == ["robustness"]
-        else:
-            assert row["completeness"] == "measured", row["provision"]
-            assert all(n["measured"] for n in row["needs"] if n["essential"]), row["provision"]
+            assert "robustness" in {e["section"] for e in row["evidence"]}, row["provision"]
         verdicts = [
             sections[e["section"]].metric(m["key"]).verdict
             for e in row["evidence"]

@@ -17,6 +17,7 @@ from audit.checks import (
     _fairness,
     _performance,
     _privacy,
+    _robustness,
 )
 from audit.checks._registry import (
     Advice,
@@ -41,6 +42,14 @@ __all__ = [
 ]
 
 # The built-in checks, in the order they run and appear in the report.
-for _module in (_data, _performance, _explainability, _fairness, _privacy, _compute):
+for _module in (
+    _data,
+    _performance,
+    _explainability,
+    _fairness,
+    _robustness,
+    _privacy,
+    _compute,
+):
     register_check(_module.CHECK)
 del _module

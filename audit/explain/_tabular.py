@@ -145,7 +145,7 @@ def _waterfall(
         title=f"Break-down: {role}",
         alt=alt,
         kind="svg",
-        data=render([panel], alt=alt, height=int(24 * len(labels) + 50)),
+        data=render([panel], alt=alt, height=int(20 * len(labels) + 50)),
         caption="Blue pushes towards the predicted class, orange away; the numbers are in the "
         "table 'Local explanations in original features'.",
     )

@@ -1,0 +1,102 @@
+"""The robustness check through audit.run: on credit, on every domain, and its controls."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pydantic import ValidationError
+
+import audit
+from audit.checks import get_check
+from audit.config import TrainingConfig
+from audit.robustness import RobustnessSettings
+
+JUDGED = [
+    "corruption_accuracy_ratio",
+    "robust_accuracy_ratio",
+    "flip_rate_gap[sex]",
+    "flip_rate_gap[age_group]",
+    "adversarial_flip_rate_gap[sex]",
+    "counterfactual_flip_rate[sex]",
+]
+SMALL = {"rows": 64, "severities": [1, 3], "epsilons": [0.1], "pgd_steps": 3, "resamples": 200}
+
+
+def test_credit_gives_a_judged_section(credit_subject):
+    config = {"robustness": SMALL, "seed": 0}
+    result = audit.run(credit_subject, checks=["robustness"], config=config)
+    section = result.section("robustness")
+    for key in JUDGED:
+        metric = section.metric(key)
+        assert metric.threshold is not None and metric.verdict in {"pass", "warn", "fail"}, key
+        assert None not in metric.ci and metric.ci[0] <= metric.value <= metric.ci[1], key
+    assert {t.id for t in section.tables} == {
+        "corruptions",
+        "adversarial",
+        "group_flips",
+        "counterfactuals",
+    }
+    assert len(section.table("corruptions").rows) == 2 * 2  # noise and category swap, 2 severities
+    assert {f.id for f in section.figures} == {"corruption_curve", "attack_curve"}
+    assert "Worst corruption at severity 3" in section.summary
+    again = audit.run(credit_subject, checks=["robustness"], config=config).section("robustness")
+    assert [m.value for m in again.metrics] == [m.value for m in section.metrics]
+
+
+def test_the_judged_points_must_be_drawn():
+    with pytest.raises(ValidationError, match="judged_severity"):
+        RobustnessSettings(severities=[1, 2])
+    with pytest.raises(ValidationError, match="judged_epsilon"):
+        RobustnessSettings(epsilons=[0.2])
+    assert RobustnessSettings(epsilons=[0.2], attacks=[]).attacks == []
+
+
+def test_the_check_is_registered_with_advice_and_evidence():
+    check = get_check("robustness")
+    assert set(check.thresholds) <= set(check.advice)
+    assert "EU AI Act Art. 15" in check.evidence and "NIST AI RMF MEASURE 2.6" in check.evidence
+
+
+OFFLINE = [spec.name for spec in audit.list_domains() if not spec.online]
+
+
+@pytest.mark.parametrize("domain", OFFLINE)
+def test_it_runs_on_every_offline_domain(domain):
+    subject = audit.reference(domain, seed=0, training=TrainingConfig(epochs=2))
+    start = time.perf_counter()
+    result = audit.run(subject, checks=["robustness"], config={"robustness": SMALL})
+    assert time.perf_counter() - start < 10
+    section = result.section("robustness")
+    assert section.metric("corruption_accuracy_ratio").value is not None
+    attacked = subject.modality != "text"
+    assert any(m.name == "robust_accuracy_ratio" for m in section.metrics) == attacked
+    if not attacked:
+        assert any("not measured for token inputs" in note for note in section.notes)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("domain", ["credit", "text"])
+def test_the_biased_control_fails_the_counterfactual_probe_and_the_default_does_not(domain):
+    feature = {"credit": "sex", "text": "name_group"}[domain]
+    verdicts = {}
+    for variant in ("default", "biased"):
+        subject = audit.reference(domain, seed=0, variant=variant)
+        section = audit.run(subject, checks=["robustness"]).section("robustness")
+        verdicts[variant] = section.metric(f"counterfactual_flip_rate[{feature}]").verdict
+    assert verdicts["biased"] == "fail"
+    assert verdicts["default"] in {"pass", "warn"}
+
+
+def test_progress_is_reported_for_every_corruption_and_attack_step(credit_subject):
+    from audit.checks import RunContext
+
+    calls = []
+    context = RunContext.for_checks(0, ["robustness"])["robustness"]
+    context = RunContext(context.seed, context.seed_sequence, progress=lambda *a: calls.append(a))
+    settings = get_check("robustness").settings(**SMALL)
+    get_check("robustness").run(credit_subject, settings, context)
+    total = 2 * 2 + 2 * 1  # 2 corruptions x 2 severities, then FGSM and PGD at one radius
+    assert [step for _, step, _ in calls] == list(range(total))
+    assert {stage for stage, _, _ in calls} == {"corruptions", "attacks"}
+    assert {n for _, _, n in calls} == {total}
