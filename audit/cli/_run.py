@@ -22,6 +22,36 @@ if TYPE_CHECKING:
 __all__ = ["run_command"]
 
 
+#: Seconds a check runs before its progress lines show, and the least time between two.
+PROGRESS_AFTER_S = 2.0
+PROGRESS_EVERY_S = 1.0
+
+
+class StageLines:
+    """The console lines of an audit: one per check started and done, and progress lines
+    (``… privacy: shadow 2/4``) once a check has run :data:`PROGRESS_AFTER_S`, at most one
+    every :data:`PROGRESS_EVERY_S`, so that a quick check prints none."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.printed = -float("inf")
+
+    def on_stage(self, name: str, status: str, seconds: float | None) -> None:
+        if status == "start":
+            set_stage(name)
+            self.started = time.perf_counter()
+            console.print(f"… check {name}")
+        else:
+            console.print(f"✓ check {name} in {seconds:.2f} s")
+
+    def on_progress(self, check: str, stage: str, step: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self.started < PROGRESS_AFTER_S or now - self.printed < PROGRESS_EVERY_S:
+            return
+        self.printed = now
+        console.print(f"  … {check}: {stage} {step}/{total}", markup=False)
+
+
 def run_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for report.html and results.json.")],
     domain: Annotated[
@@ -120,18 +150,11 @@ def _audit(chosen: str | None, settings: AuditConfig, config: Path | None) -> Au
         )
     build_seconds = round(time.perf_counter() - t0, 4)
 
-    def on_stage(name: str, status: str, seconds: float | None) -> None:
-        if status == "start":
-            set_stage(name)
-            console.print(f"… check {name}")
-        else:
-            console.print(f"✓ check {name} in {seconds:.2f} s")
-
-    def on_progress(check: str, stage: str, step: int, total: int) -> None:
-        console.print(f"  … {check}: {stage} {step}/{total}", markup=False)
-
+    lines = StageLines()
     set_stage("audit")
-    result = audit.run(subject, config=settings, on_stage=on_stage, on_progress=on_progress)
+    result = audit.run(
+        subject, config=settings, on_stage=lines.on_stage, on_progress=lines.on_progress
+    )
     result.manifest["runtime"]["stages"]["build"] = {"seconds": build_seconds, "peak_rss_mb": None}
     return result
 

@@ -107,9 +107,9 @@ def measure(
     step = 0
     for i, name in enumerate(corruptions):
         for s in severities:
+            step += 1
             if progress is not None:
                 progress("corruptions", step, steps)
-            step += 1
             Xc = corrupt(
                 X, name, s, modality=subject.modality, scales=scales, seed=seed + 100 * i + s
             )
@@ -119,9 +119,9 @@ def measure(
     bounds = (scales.low, scales.high) if subject.modality == "image" else (-np.inf, np.inf)
     for method in attacks:
         for eps in epsilons:
+            step += 1
             if progress is not None:
                 progress("attacks", step, steps)
-            step += 1
             adv = adversarial(
                 subject.model,
                 X,

@@ -42,7 +42,12 @@ def test_checks_lists_the_registry_one_line_each():
     assert "Fairness:" in fairness and "min_group_size" in fairness
 
 
-def test_run_writes_report_and_prints_its_path(tmp_path):
+def test_run_writes_report_and_prints_its_path(tmp_path, monkeypatch):
+    from audit.cli import _run
+
+    # progress shows after 2 s of a check, at most once a second; here, every step
+    monkeypatch.setattr(_run, "PROGRESS_AFTER_S", 0.0)
+    monkeypatch.setattr(_run, "PROGRESS_EVERY_S", 0.0)
     out = tmp_path / "out"
     result = runner.invoke(
         app, ["run", "credit", "--out", str(out), "--config", str(_config(tmp_path))]
@@ -189,3 +194,18 @@ def test_usage_errors_are_one_line_with_exit_2(args, line, tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == line
     assert done.stdout == ""
+
+
+def test_progress_lines_wait_for_a_slow_check(monkeypatch):
+    from audit.cli import _run
+
+    clock = iter([0.0, 0.5, 2.5, 2.6, 4.0])  # the check starts, then its four steps
+    monkeypatch.setattr(_run.time, "perf_counter", lambda: next(clock))
+    lines = []
+    monkeypatch.setattr(_run.console, "print", lambda text, **_: lines.append(text))
+    stage_lines = _run.StageLines.__new__(_run.StageLines)
+    stage_lines.printed = -float("inf")
+    stage_lines.on_stage("privacy", "start", None)
+    for step in range(1, 5):
+        stage_lines.on_progress("privacy", "shadow", step, 4)
+    assert lines == ["… check privacy", "  … privacy: shadow 2/4", "  … privacy: shadow 4/4"]

@@ -97,6 +97,6 @@ def test_progress_is_reported_for_every_corruption_and_attack_step(credit_subjec
     settings = get_check("robustness").settings(**SMALL)
     get_check("robustness").run(credit_subject, settings, context)
     total = 2 * 2 + 2 * 1  # 2 corruptions x 2 severities, then FGSM and PGD at one radius
-    assert [step for _, step, _ in calls] == list(range(total))
+    assert [step for _, step, _ in calls] == list(range(1, total + 1))
     assert {stage for stage, _, _ in calls} == {"corruptions", "attacks"}
     assert {n for _, _, n in calls} == {total}
