@@ -11,9 +11,25 @@ from torch import nn
 
 from audit.errors import bad_input
 
-__all__ = ["ATTACKS", "adversarial", "as_logits"]
+__all__ = [
+    "ATTACKS",
+    "adversarial",
+    "as_logits",
+    "attack_label",
+]
 
-ATTACKS = ("fgsm", "pgd")
+ATTACKS = ("fgsm", "pgd", "pgd_l2")
+
+
+def attack_label(method: str) -> str:
+    """The attack's name in the report.
+
+    Examples
+    --------
+    >>> [attack_label(m) for m in ATTACKS]
+    ['FGSM', 'PGD', 'PGD (L2)']
+    """
+    return {"pgd_l2": "PGD (L2)"}.get(method, method.upper())
 
 
 def as_logits(model: nn.Module, *, binary_logit: bool) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -64,11 +80,13 @@ def adversarial(
         Float inputs, rows first.
     y : Tensor
         int64 labels the attack moves away from.
-    method : {"fgsm", "pgd"}
+    method : {"fgsm", "pgd", "pgd_l2"}
         FGSM: one step ``x + ε·sign(∇ₓ loss)``. PGD: ``steps`` steps of ``2.5 ε / steps``
-        projected on the ε-ball (Madry et al., 2018).
+        projected on the ε-ball (Madry et al., 2018). ``pgd_l2``: the same on the L2 ball
+        of radius ``ε·√d`` for ``d`` values per row (the L2 length of an L∞ step of ε on
+        every value), with L2-normalised steps.
     epsilon : float
-        L∞ radius, in the input's own units.
+        L∞ radius, in the input's own units (``pgd_l2``: scaled by ``√d`` as above).
     lower, upper : float
         Bounds of valid inputs (the attack clamps to them).
 
@@ -103,12 +121,14 @@ def adversarial(
             attack = FGSM(forward, loss_func=_loss, lower_bound=lower, upper_bound=upper)
             out = attack.perturb(X.detach().clone().requires_grad_(True), epsilon=epsilon, target=y)
         else:
+            radius = epsilon * (X[0].numel() ** 0.5 if method == "pgd_l2" else 1.0)
             attack = PGD(forward, loss_func=_loss, lower_bound=lower, upper_bound=upper)
             out = attack.perturb(
                 X.detach().clone().requires_grad_(True),
-                radius=epsilon,
-                step_size=2.5 * epsilon / steps,
+                radius=radius,
+                step_size=2.5 * radius / steps,
                 step_num=steps,
                 target=y,
+                norm="L2" if method == "pgd_l2" else "Linf",
             )
     return out.detach()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from audit.charts import Panel, render
 from audit.results import Figure
+from audit.robustness._attacks import attack_label
 
 __all__ = ["attack_curve", "corruption_curve"]
 
@@ -55,11 +56,11 @@ def attack_curve(accuracy: dict[tuple[str, float], float], clean: float) -> Figu
         panel.line(
             [0, *eps],
             [clean, *(accuracy[(method, e)] for e in eps)],
-            label=method.upper(),
+            label=attack_label(method),
             marker="o",
         )
     last = max(e for _, e in accuracy)
-    parts = ", ".join(f"{m.upper()} {accuracy[(m, last)]:.3f}" for m in methods)
+    parts = ", ".join(f"{attack_label(m)} {accuracy[(m, last)]:.3f}" for m in methods)
     alt = f"Robust accuracy against ε: clean {clean:.3f}; at ε = {last:g}: {parts}"
     return Figure(
         id="attack_curve",

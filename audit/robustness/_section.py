@@ -9,6 +9,7 @@ import numpy as np
 
 from audit.errors import bad_input
 from audit.results import Metric, Section, Table
+from audit.robustness._attacks import attack_label
 from audit.robustness._corruptions import corruptions_for
 from audit.robustness._figures import attack_curve, corruption_curve
 from audit.robustness._measure import Measured, measure, predictor, scales_of
@@ -176,7 +177,7 @@ def _attacks(section, m: Measured, settings, rng, modality: str) -> None:
     right = m.clean == m.y
     acc = {k: float((p == m.y).mean()) for k, p in m.attacked.items()}
     rows = [
-        [meth.upper(), e, e * m.std, acc[(meth, e)], float((p != m.clean).mean())]
+        [attack_label(meth), e, e * m.std, acc[(meth, e)], float((p != m.clean).mean())]
         for (meth, e), p in m.attacked.items()
     ]
     section.tables.append(
@@ -199,9 +200,9 @@ def _attacks(section, m: Measured, settings, rng, modality: str) -> None:
             ci=ci,
             n=len(m.y),
             events=len(m.y),
-            description=f"{method.upper()} accuracy at ε = {settings.judged_epsilon:g} standard "
-            f"deviations of the input ({settings.judged_epsilon * m.std:.4g} in its units), "
-            "over clean accuracy",
+            description=f"{attack_label(method)} accuracy at ε = {settings.judged_epsilon:g} "
+            f"standard deviations of the input ({settings.judged_epsilon * m.std:.4g} in its "
+            "units), over clean accuracy",
         )
     )
     section.figures.append(attack_curve(acc, float(right.mean())))

@@ -35,8 +35,9 @@ class RobustnessSettings(Strict):
     judged_epsilon : float
         The radius (same units) at which ``robust_accuracy_ratio`` is judged (PGD when
         it runs, else FGSM) and FGSM flips are compared across groups.
-    attacks : list of {"fgsm", "pgd"}
-        Empty: no adversarial part. Token inputs (text) are never attacked.
+    attacks : list of {"fgsm", "pgd", "pgd_l2"}
+        Empty: no adversarial part. ``pgd_l2`` (opt-in) attacks on the L2 ball of radius
+        ε·√d for d values per row. Token inputs (text) are never attacked.
     pgd_steps : int
         PGD iterations (step size 2.5 ε / steps).
     counterfactual : bool
@@ -62,7 +63,9 @@ class RobustnessSettings(Strict):
     corruptions: list[str] | None = None
     epsilons: list[Epsilon] = Field(default_factory=lambda: [0.02, 0.05, 0.1, 0.2, 0.5])
     judged_epsilon: Epsilon = 0.1
-    attacks: list[Literal["fgsm", "pgd"]] = Field(default_factory=lambda: ["fgsm", "pgd"])
+    attacks: list[Literal["fgsm", "pgd", "pgd_l2"]] = Field(
+        default_factory=lambda: ["fgsm", "pgd"]
+    )
     pgd_steps: int = Field(default=10, ge=1, le=200)
     counterfactual: bool = True
     term_pairs: list[tuple[str, str]] | None = None

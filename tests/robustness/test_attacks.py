@@ -46,6 +46,19 @@ def test_pgd_stays_in_its_ball_and_bounds_and_hurts_at_least_as_much_as_fgsm():
     assert loss(pgd) >= loss(fgsm) - 1e-6 > loss(X)
 
 
+def test_pgd_l2_stays_in_its_l2_ball_and_raises_the_loss():
+    model = _linear(3)
+    X, y = torch.randn(200, 5), torch.randint(0, 3, (200,))
+    adv = adversarial(model, X, y, method="pgd_l2", epsilon=0.1, steps=20)
+    radius = 0.1 * 5**0.5  # the L2 length of a step of 0.1 on each of the 5 values
+    norms = (adv - X).norm(dim=1)
+    assert float(norms.max()) <= radius + 1e-5
+    assert float(norms.median()) > 0.9 * radius  # a linear loss pushes to the boundary
+    assert float((adv - X).abs().max()) > 0.1  # not an L∞ ball: some value moves further
+    loss = lambda Z: F.cross_entropy(model(Z), y).item()  # noqa: E731
+    assert loss(adv) > loss(X)
+
+
 def test_token_ids_and_negative_radii_are_refused():
     model = _linear(2)
     with pytest.raises(AuditInputError, match="float inputs"):
