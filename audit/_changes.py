@@ -119,10 +119,6 @@ def _verdict_change(section: str, old: str | None, new: str | None) -> Change:
 
 def is_timing(name: str) -> bool:
     """Whether metric ``name`` measures time, energy or memory (varies from run to run)."""
-    return _is_timing(name)
-
-
-def _is_timing(name: str) -> bool:
     return name in TIMING_METRICS or name.endswith(_TIMING_SUFFIXES)
 
 

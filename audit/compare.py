@@ -36,13 +36,13 @@ from audit._changes import (  # Change and TIMING_METRICS are re-exported
     RUNTIME_SECTION,
     TIMING_METRICS,
     Change,
-    _is_timing,
     _metric_change,
     _runtime,
     _threshold,
     _timing_change,
     _union,
     _verdict_change,
+    is_timing,
 )
 from audit.results import AuditResult
 
@@ -257,7 +257,7 @@ def compare_results(
         new_metrics = {m.key: m for m in (after.metrics if after else [])}
         for key in _union(old_metrics, new_metrics):
             a, b = old_metrics.get(key), new_metrics.get(key)
-            if _is_timing((a or b).name):  # type: ignore[union-attr]
+            if is_timing((a or b).name):  # type: ignore[union-attr]
                 old_value, new_value = (a.value if a else None), (b.value if b else None)
                 timings.append(_timing_change(sid, key, old_value, new_value))
             else:

@@ -107,9 +107,7 @@ def top_findings(result: AuditResult, *, limit: int = 5) -> list[Finding]:
     for section in result.sections:
         if section.verdict not in ("warn", "fail"):
             continue
-        setting = [m for m in section.metrics if m.verdict == section.verdict]
-        setting.sort(key=lambda m: m.note.startswith("inconclusive"))  # stable: report order
-        queues.append((section, setting))
+        queues.append((section, _setting(section)))
     queues.sort(key=lambda q: -VERDICTS.index(q[0].verdict))
     findings: list[Finding] = []
     depth = 0
@@ -145,14 +143,19 @@ def section_findings(result: AuditResult) -> dict[str, Finding]:
     known = set(check_names())
     found = {}
     for section in result.sections:
-        setting = [m for m in section.metrics if m.verdict == section.verdict]
-        setting.sort(key=lambda m: m.note.startswith("inconclusive"))
+        setting = _setting(section)
         metric = setting[0] if setting and section.verdict in ("warn", "fail") else None
         metric = metric or section.key_metric()
         if metric is not None:
             advice = get_check(section.id).advice if section.id in known else {}
             found[section.id] = _finding(section, metric, advice)
     return found
+
+
+def _setting(section: Section) -> list[Metric]:
+    """The metrics with the section's verdict: confident decisions first, else report order."""
+    setting = [m for m in section.metrics if m.verdict == section.verdict]
+    return sorted(setting, key=lambda m: m.note.startswith("inconclusive"))
 
 
 def _finding(section: Section, metric: Metric, advice: dict) -> Finding:

@@ -18,6 +18,7 @@ from typing import Any
 
 from audit._changes import is_timing
 from audit.compliance._mapping import Need, load_mapping
+from audit.findings import metric_anchor
 from audit.results import VERDICTS, Metric, Section, worst_verdict
 
 __all__ = [
@@ -37,13 +38,6 @@ COMPLETENESS = (MEASURED, PARTLY_MEASURED, NOT_MEASURED)
 NOT_ASSESSED = "not assessed"
 #: Every status a row can have: a verdict, or not assessed.
 STATUSES = (*VERDICTS, NOT_ASSESSED)
-
-
-def _anchor(section_id: str, key: str) -> str:
-    """The id of a metric's row in the report (the report's own function)."""
-    from audit.findings import metric_anchor
-
-    return metric_anchor(section_id, key)
 
 
 def _found(section: Section | None, need: Need) -> tuple[bool, list[Metric]]:
@@ -77,7 +71,7 @@ def _evidence(section: Section, metrics: list[Metric], essential: bool) -> dict[
                 # one seed gives one results.json (they stay in their section)
                 "value": None if is_timing(m.name) else m.value,
                 "verdict": m.verdict,
-                "anchor": _anchor(section.id, m.key),
+                "anchor": metric_anchor(section.id, m.key),
             }
             for m in ordered
         ],

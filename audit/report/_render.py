@@ -60,12 +60,12 @@ def _environment(folder: str) -> jinja2.Environment:
     env.filters["data_uri"] = data_uri
     env.tests["endswith"] = lambda value, suffix: str(value).endswith(suffix)
     env.globals["verdict_icons"] = VERDICT_ICONS
-    _add_findings(env)
+    _add_report_helpers(env)
     return env
 
 
-def _add_findings(env: jinja2.Environment) -> None:
-    """The top findings and metric anchors (:mod:`audit.findings`) for the templates."""
+def _add_report_helpers(env: jinja2.Environment) -> None:
+    """The ``startswith`` test, the top findings and metric anchors (:mod:`audit.findings`)."""
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     from audit.findings import section_findings, slug, top_findings
 

@@ -41,7 +41,7 @@ def corruption_curve(
 
 
 def attack_curve(accuracy: dict[tuple[str, float], float], clean: float) -> Figure:
-    """Robust accuracy against the L∞ radius ε, one line per attack.
+    """Robust accuracy against the radius ε, one line per attack (L∞; PGD (L2): ε·√d).
 
     Examples
     --------
@@ -49,7 +49,10 @@ def attack_curve(accuracy: dict[tuple[str, float], float], clean: float) -> Figu
     'attack_curve'
     """
     methods = list(dict.fromkeys(m for m, _ in accuracy))
-    panel = Panel(xlabel="ε (L∞, in standard deviations of the input)", ylabel="accuracy")
+    panel = Panel(
+        xlabel="ε (in standard deviations of the input; the L2 ball has radius ε·√d)",
+        ylabel="accuracy",
+    )
     panel.ylim = (0.0, 1.0)
     for method in methods:
         eps = sorted(e for m, e in accuracy if m == method)
@@ -64,7 +67,7 @@ def attack_curve(accuracy: dict[tuple[str, float], float], clean: float) -> Figu
     alt = f"Robust accuracy against ε: clean {clean:.3f}; at ε = {last:g}: {parts}"
     return Figure(
         id="attack_curve",
-        title="Adversarial robustness (L∞)",
+        title="Adversarial robustness",
         alt=alt + ".",
         kind="svg",
         data=render([panel], alt=alt),
