@@ -16,7 +16,7 @@ from audit.findings import metric_anchor, slug
 from audit.results import Metric, Section, worst_verdict
 
 #: The provisions whose essential evidence includes robustness (measured since issue 16)
-NEEDS_ROBUSTNESS = {"Art. 15", "MEASURE 2.6"}
+NEEDS_ROBUSTNESS = {"Art. 15", "MEASURE 2.5", "MEASURE 2.6"}
 
 
 def _rows(sections: list[Section]) -> dict[str, dict]:

@@ -108,6 +108,7 @@ CHECK = Check(
         "EU AI Act Art. 13",
         "EU AI Act Art. 15",
         "NIST AI RMF MEASURE 2.3",
+        "NIST AI RMF MEASURE 2.5",
         "NIST AI RMF MEASURE 2.6",
     ),
     summary="train/test scores, overfitting gap, learning curves, calibration",

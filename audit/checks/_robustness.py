@@ -63,6 +63,12 @@ ADVICE = {
         "Some groups sit closer to the decision boundary and are easier to flip.",
         "Look at the per-group flip table and check the margins of the least robust group.",
     ),
+    "min_perturbation_ratio": Advice(
+        "how much closer to a flip one group's decisions are ({scope})",
+        "A smaller change of the input flips decisions for one group than for another.",
+        "Compare the groups' margins in the per-group distance table; add training data "
+        "near the boundary for the closer group.",
+    ),
     "counterfactual_flip_rate": Advice(
         "decisions that change when only {scope} changes",
         "The model uses {scope} directly: changing it alone changes the decision.",
@@ -82,9 +88,11 @@ CHECK = Check(
         "robust_accuracy_ratio": Threshold(warn=0.8, fail=0.5),
         "flip_rate_gap": Threshold(warn=0.05, fail=0.10, higher_is_better=False),
         "adversarial_flip_rate_gap": Threshold(warn=0.05, fail=0.10, higher_is_better=False),
+        "min_perturbation_ratio": Threshold(warn=0.8, fail=0.5),
         "counterfactual_flip_rate": Threshold(warn=0.05, fail=0.10, higher_is_better=False),
     },
-    evidence=("EU AI Act Art. 15", "NIST AI RMF MEASURE 2.6"),
-    summary="accuracy under corruptions and L∞ attacks, per-group flips, counterfactual probes",
+    evidence=("EU AI Act Art. 15", "NIST AI RMF MEASURE 2.5", "NIST AI RMF MEASURE 2.6"),
+    summary="accuracy under corruptions and L∞/L2 attacks, per-group flips and flip "
+    "distances, counterfactual probes",
     advice=ADVICE,
 )

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from audit.robustness._attacks import adversarial
+from audit.robustness._attacks import adversarial, as_logits
 from audit.robustness._corruptions import Scales, corrupt
 
 if TYPE_CHECKING:
     from audit.subject import Subject
 
-__all__ = ["Measured", "measure", "predictor", "scales_of"]
+__all__ = ["Measured", "attack_space", "measure", "predictor", "scales_of"]
 
 Progress = Callable[[str, int, int], None] | None
 
@@ -34,6 +34,11 @@ class Measured:
     std: float
     corrupted: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
     attacked: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
+    #: Per row, the smallest FGSM radius (units of ``std``) that flips it; ``inf``: none
+    #: within the search radius; ``None``: not searched.
+    distances: np.ndarray | None = None
+    #: What the attacks moved: ``"input"``, or ``"embeddings"`` for token inputs.
+    space: str = "input"
 
 
 def predictor(subject: Subject) -> Callable[[torch.Tensor], np.ndarray]:
@@ -91,11 +96,14 @@ def measure(
     epsilons: list[float],
     pgd_steps: int,
     seed: int,
+    search_radius: float | None = None,
     progress: Progress = None,
 ) -> Measured:
     """Predict the audited ``rows`` clean, under each corruption and severity, and attacked.
 
-    Token inputs are not attacked. Each (corruption, severity) draws from its own seed
+    Token inputs are attacked on their embeddings (:func:`attack_space`). With
+    ``search_radius`` (units of the attacked values' std), each row's smallest flipping
+    FGSM radius is searched too. Each (corruption, severity) draws from its own seed
     ``seed + 100 * i + severity``, so that changing the list keeps the others' draws.
     """
     X, y = subject.X_test[rows], subject.y_test[rows]
@@ -114,24 +122,60 @@ def measure(
                 X, name, s, modality=subject.modality, scales=scales, seed=seed + 100 * i + s
             )
             out.corrupted[(name, s)] = predict(Xc)
-    if not X.is_floating_point():
+    space = attack_space(subject, X, scales)
+    if space is None:
         return out
-    bounds = (scales.low, scales.high) if subject.modality == "image" else (-np.inf, np.inf)
+    forward, Xa, bounds = space
+    out.space = "input" if Xa is X else "embeddings"
+    out.std = std = float(Xa.std())
+
+    def predict_attacked(A: torch.Tensor) -> np.ndarray:
+        with torch.no_grad():
+            return forward(A).argmax(dim=1).numpy()
+
     for method in attacks:
         for eps in epsilons:
             step += 1
             if progress is not None:
                 progress("attacks", step, steps)
             adv = adversarial(
-                subject.model,
-                X,
+                forward,
+                Xa,
                 y,
                 method=method,
                 epsilon=eps * std,
-                binary_logit=subject.binary_logit,
                 steps=pgd_steps,
                 lower=bounds[0],
                 upper=bounds[1],
             )
-            out.attacked[(method, eps)] = predict(adv)
+            out.attacked[(method, eps)] = predict_attacked(adv)
+    if search_radius is not None:
+        from audit.robustness._minimal import minimal_perturbation
+
+        found = minimal_perturbation(
+            forward, Xa, radius=search_radius * std, lower=bounds[0], upper=bounds[1]
+        )
+        out.distances = found / std
     return out
+
+
+def attack_space(
+    subject: Subject, X: torch.Tensor, scales: Scales
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor, tuple[float, float]] | None:
+    """What gradient attacks move: ``(forward -> logits (n, C), rows, (lower, upper))``.
+
+    Float inputs are attacked as they are (images within their range). Token ids are
+    attacked on the output of the subject's embedding layer (``explain.embedding_layer``),
+    unbounded; without that hint, ``None``.
+    """
+    if X.is_floating_point():
+        bounds = (scales.low, scales.high) if subject.modality == "image" else (-np.inf, np.inf)
+        return as_logits(subject.model, binary_logit=subject.binary_logit), X, bounds
+    layer = getattr(subject.explain, "embedding_layer", None)
+    if layer is None:
+        return None
+    from audit.robustness._embedding import EmbeddingForward, embeddings_of
+
+    embedded = embeddings_of(subject.model, layer, X)
+    forward = EmbeddingForward(subject.model, layer, X)
+    return as_logits(forward, binary_logit=subject.binary_logit), embedded, (-np.inf, np.inf)

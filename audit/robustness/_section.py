@@ -13,8 +13,9 @@ from audit.robustness._attacks import attack_label
 from audit.robustness._corruptions import corruptions_for
 from audit.robustness._figures import attack_curve, corruption_curve
 from audit.robustness._measure import Measured, measure, predictor, scales_of
+from audit.robustness._section_groups import group_robustness
 from audit.robustness._settings import RobustnessSettings
-from audit.robustness._stats import exact_interval, group_rates, ratio_interval
+from audit.robustness._stats import exact_interval, ratio_interval
 
 if TYPE_CHECKING:
     from audit.subject import Subject
@@ -69,7 +70,7 @@ def robustness_section(
     unknown = sorted(set(names) - set(available))
     if unknown:
         raise bad_input("robustness.corruptions", f"names from {available}", repr(unknown))
-    attacks = [] if subject.modality == "text" else list(settings.attacks)
+    attacks = list(settings.attacks)
     was_training = subject.model.training
     subject.model.eval()
     try:
@@ -82,12 +83,13 @@ def robustness_section(
             epsilons=sorted(settings.epsilons),
             pgd_steps=settings.pgd_steps,
             seed=int(rng.integers(2**31)),
+            search_radius=settings.search_radius if settings.min_perturbation else None,
             progress=progress,
         )
         section = Section(id="robustness", title="Robustness")
         _corruptions(section, m, names, settings, rng)
         _attacks(section, m, settings, rng, subject.modality)
-        _groups(section, subject, m, names, settings)
+        group_robustness(section, subject, m, names, settings, rng)
         if settings.counterfactual:
             _counterfactuals(section, subject, rows, settings)
     finally:
@@ -165,15 +167,20 @@ def _corruptions(section, m: Measured, names, settings, rng) -> None:
 def _attacks(section, m: Measured, settings, rng, modality: str) -> None:
     if not m.attacked:
         why = (
-            (
-                "not measured for token inputs: gradient attacks on token ids are not defined "
-                "and attacks on embeddings are out of scope"
-            )
+            "not measured: token inputs without an embedding layer hint "
+            "(explain.embedding_layer) cannot be attacked"
             if modality == "text"
-            else "no attack asked for (robustness.attacks is empty)"
+            else "not measured: no attack asked for (robustness.attacks is empty)"
         )
         section.notes.append(f"Adversarial robustness {why}.")
         return
+    where = "the token embeddings" if m.space == "embeddings" else "the input"
+    if m.space == "embeddings":
+        section.notes.append(
+            "Token inputs are attacked on their embeddings (the embedding layer's output), "
+            "since gradients are not defined on token ids: the radii measure how far the "
+            "decision is from a change of representation, not from a change of words."
+        )
     right = m.clean == m.y
     acc = {k: float((p == m.y).mean()) for k, p in m.attacked.items()}
     rows = [
@@ -183,7 +190,7 @@ def _attacks(section, m: Measured, settings, rng, modality: str) -> None:
     section.tables.append(
         Table(
             "adversarial",
-            "Robust accuracy under L∞ attacks (captum.robust)",
+            f"Robust accuracy under L∞ and L2 attacks on {where} (captum.robust)",
             ["attack", "ε (std units)", "ε (input units)", "accuracy", "flip rate"],
             rows,
         )
@@ -201,74 +208,11 @@ def _attacks(section, m: Measured, settings, rng, modality: str) -> None:
             n=len(m.y),
             events=len(m.y),
             description=f"{attack_label(method)} accuracy at ε = {settings.judged_epsilon:g} "
-            f"standard deviations of the input ({settings.judged_epsilon * m.std:.4g} in its "
+            f"standard deviations of {where} ({settings.judged_epsilon * m.std:.4g} in its "
             "units), over clean accuracy",
         )
     )
     section.figures.append(attack_curve(acc, float(right.mean())))
-
-
-def _groups(section, subject: Subject, m: Measured, names, settings) -> None:
-    if subject.sensitive_test is None:
-        section.notes.append(
-            "Per-group robustness not measured: the subject has no sensitive features."
-        )
-        return
-    sensitive = subject.sensitive_test.iloc[m.rows]
-    flips = {
-        "corruption": np.stack(
-            [m.corrupted[(n, settings.judged_severity)] != m.clean for n in names]
-        ).any(axis=0)
-    }
-    if ("fgsm", settings.judged_epsilon) in m.attacked:
-        flips["adversarial"] = m.attacked[("fgsm", settings.judged_epsilon)] != m.clean
-    table = []
-    for feature in sensitive.columns:
-        for kind, hits in flips.items():
-            r = group_rates(
-                hits,
-                sensitive[feature].to_numpy(),
-                alpha=settings.alpha,
-                min_rows=settings.min_group_rows,
-            )
-            for g, name in enumerate(r.groups):
-                table.append(
-                    [
-                        feature,
-                        name,
-                        kind,
-                        int(r.trials[g]),
-                        float(r.rates[g]),
-                        float(r.low[g]),
-                        float(r.high[g]),
-                    ]
-                )
-            what = (
-                f"any of {len(names)} corruptions at severity {settings.judged_severity}"
-                if kind == "corruption"
-                else f"FGSM at ε = {settings.judged_epsilon:g}"
-            )
-            section.metrics.append(
-                Metric(
-                    "flip_rate_gap" if kind == "corruption" else "adversarial_flip_rate_gap",
-                    r.gap,
-                    scope=str(feature),
-                    ci=r.gap_ci,
-                    n=int(r.trials.min()),
-                    events=int(r.trials.min()),
-                    description="largest minus smallest group share of rows whose prediction flips "
-                    f"under {what} (Newcombe interval, Bonferroni over pairs)",
-                )
-            )
-    section.tables.append(
-        Table(
-            "group_flips",
-            "Prediction flips per group (robustness bias)",
-            ["feature", "group", "perturbation", "rows", "flip rate", "low", "high"],
-            table,
-            caption="Wilson intervals (statsmodels).",
-        )
-    )
 
 
 def _counterfactuals(section, subject: Subject, rows, settings) -> None:

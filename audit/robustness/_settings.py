@@ -36,10 +36,14 @@ class RobustnessSettings(Strict):
         The radius (same units) at which ``robust_accuracy_ratio`` is judged (PGD when
         it runs, else FGSM) and FGSM flips are compared across groups.
     attacks : list of {"fgsm", "pgd", "pgd_l2"}
-        Empty: no adversarial part. ``pgd_l2`` (opt-in) attacks on the L2 ball of radius
-        ε·√d for d values per row. Token inputs (text) are never attacked.
+        Empty: no adversarial part. ``pgd_l2`` attacks on the L2 ball of radius ε·√d for
+        d values per row. Token inputs (text) are attacked on their embeddings.
     pgd_steps : int
         PGD iterations (step size 2.5 ε / steps).
+    min_perturbation : bool
+        Search each row's smallest flipping FGSM radius (the median, per group).
+    search_radius : float
+        The largest radius searched (std units); rows not flipped by then count as it.
     counterfactual : bool
         Run the counterfactual probes on sensitive features that are model inputs.
     term_pairs : list of [str, str], optional
@@ -64,9 +68,11 @@ class RobustnessSettings(Strict):
     epsilons: list[Epsilon] = Field(default_factory=lambda: [0.02, 0.05, 0.1, 0.2, 0.5])
     judged_epsilon: Epsilon = 0.1
     attacks: list[Literal["fgsm", "pgd", "pgd_l2"]] = Field(
-        default_factory=lambda: ["fgsm", "pgd"]
+        default_factory=lambda: ["fgsm", "pgd", "pgd_l2"]
     )
     pgd_steps: int = Field(default=10, ge=1, le=200)
+    min_perturbation: bool = True
+    search_radius: Epsilon = 2.0
     counterfactual: bool = True
     term_pairs: list[tuple[str, str]] | None = None
     resamples: int = Field(default=1000, ge=100, le=100_000)

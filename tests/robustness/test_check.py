@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from pydantic import ValidationError
 
@@ -18,6 +16,8 @@ JUDGED = [
     "flip_rate_gap[sex]",
     "flip_rate_gap[age_group]",
     "adversarial_flip_rate_gap[sex]",
+    "min_perturbation_ratio[sex]",
+    "median_min_perturbation",
     "counterfactual_flip_rate[sex]",
 ]
 SMALL = {"rows": 64, "severities": [1, 3], "epsilons": [0.1], "pgd_steps": 3, "resamples": 200}
@@ -29,12 +29,15 @@ def test_credit_gives_a_judged_section(credit_subject):
     section = result.section("robustness")
     for key in JUDGED:
         metric = section.metric(key)
-        assert metric.threshold is not None and metric.verdict in {"pass", "warn", "fail"}, key
+        if key != "median_min_perturbation":  # shown, not judged
+            assert metric.threshold is not None, key
+            assert metric.verdict in {"pass", "warn", "fail"}, key
         assert None not in metric.ci and metric.ci[0] <= metric.value <= metric.ci[1], key
     assert {t.id for t in section.tables} == {
         "corruptions",
         "adversarial",
         "group_flips",
+        "group_distances",
         "counterfactuals",
     }
     assert len(section.table("corruptions").rows) == 2 * 2  # noise and category swap, 2 severities
@@ -55,7 +58,8 @@ def test_the_judged_points_must_be_drawn():
 def test_the_check_is_registered_with_advice_and_evidence():
     check = get_check("robustness")
     assert set(check.thresholds) <= set(check.advice)
-    assert "EU AI Act Art. 15" in check.evidence and "NIST AI RMF MEASURE 2.6" in check.evidence
+    assert "EU AI Act Art. 15" in check.evidence
+    assert {"NIST AI RMF MEASURE 2.5", "NIST AI RMF MEASURE 2.6"} <= set(check.evidence)
 
 
 OFFLINE = [spec.name for spec in audit.list_domains() if not spec.online]
@@ -64,15 +68,13 @@ OFFLINE = [spec.name for spec in audit.list_domains() if not spec.online]
 @pytest.mark.parametrize("domain", OFFLINE)
 def test_it_runs_on_every_offline_domain(domain):
     subject = audit.reference(domain, seed=0, training=TrainingConfig(epochs=2))
-    start = time.perf_counter()
     result = audit.run(subject, checks=["robustness"], config={"robustness": SMALL})
-    assert time.perf_counter() - start < 10
     section = result.section("robustness")
     assert section.metric("corruption_accuracy_ratio").value is not None
-    attacked = subject.modality != "text"
-    assert any(m.name == "robust_accuracy_ratio" for m in section.metrics) == attacked
-    if not attacked:
-        assert any("not measured for token inputs" in note for note in section.notes)
+    assert section.metric("robust_accuracy_ratio").value is not None
+    assert section.metric("median_min_perturbation").value > 0
+    on_embeddings = any("attacked on their embeddings" in note for note in section.notes)
+    assert on_embeddings == (subject.modality == "text")
 
 
 @pytest.mark.slow
@@ -96,7 +98,7 @@ def test_progress_is_reported_for_every_corruption_and_attack_step(credit_subjec
     context = RunContext(context.seed, context.seed_sequence, progress=lambda *a: calls.append(a))
     settings = get_check("robustness").settings(**SMALL)
     get_check("robustness").run(credit_subject, settings, context)
-    total = 2 * 2 + 2 * 1  # 2 corruptions x 2 severities, then FGSM and PGD at one radius
+    total = 2 * 2 + 3 * 1  # 2 corruptions x 2 severities, then FGSM, PGD, PGD-L2 at one radius
     assert [step for _, step, _ in calls] == list(range(1, total + 1))
     assert {stage for stage, _, _ in calls} == {"corruptions", "attacks"}
     assert {n for _, _, n in calls} == {total}
