@@ -50,6 +50,12 @@ class Scales:
         Text: token ids never dropped or swapped (padding, class token).
     unk_id : int
         Text: what token dropout writes.
+    mean : Tensor, optional
+        Tabular: the training rows' column means, what a missing numeric value is
+        imputed with (``missing_values``).
+    typo, case : Tensor, optional
+        Text: each vocabulary id's misspellings ``(V, k)`` and other-cased form ``(V,)``
+        (:mod:`audit.robustness._text_edits`).
     """
 
     std: torch.Tensor
@@ -59,6 +65,9 @@ class Scales:
     numeric: list[int] = field(default_factory=list)
     keep: list[int] = field(default_factory=list)
     unk_id: int = 0
+    mean: torch.Tensor | None = None
+    typo: torch.Tensor | None = None
+    case: torch.Tensor | None = None
 
 
 def _severity(s: int) -> int:
@@ -88,6 +97,24 @@ def _category_swap(X, s, g, sc: Scales):
             F.one_hot(other, k).bool(), on[:, None], off[:, None]
         )  # the encoded levels' own on/off values (one-hot may be standardised)
         X[:, idx] = torch.where(hit[:, None], new, block)
+    return X
+
+
+def _missing(X, s, g, sc: Scales):
+    """Values missing at a rate, imputed as a pipeline would: numeric columns by the
+    training mean, a one-hot group as an unknown level (every column off)."""
+    X = X.clone()
+    rate = _RATE[_severity(s)]
+    numeric = torch.tensor(sc.numeric, dtype=torch.long)
+    if len(numeric):
+        hit = torch.rand(X.shape[0], len(numeric), generator=g) < rate
+        X[:, numeric] = torch.where(hit, sc.mean[numeric], X[:, numeric])
+    for cols in sc.groups:
+        idx = torch.tensor(cols)
+        block = X[:, idx]
+        hit = torch.rand(X.shape[0], generator=g) < rate
+        off = block.min(dim=1, keepdim=True).values.expand_as(block)
+        X[:, idx] = torch.where(hit[:, None], off, block)
     return X
 
 
@@ -191,11 +218,26 @@ def _neighbour_swap(X, s, g, sc: Scales):
     return out
 
 
+def _typo(X, s, g, sc: Scales):
+    hit = (torch.rand(X.shape, generator=g) < _RATE[_severity(s)]) & _editable(X, sc)
+    variant = torch.randint(0, sc.typo.shape[1], X.shape, generator=g)
+    return torch.where(hit, sc.typo[X.long(), variant].to(X.dtype), X)
+
+
+def _casing(X, s, g, sc: Scales):
+    hit = (torch.rand(X.shape, generator=g) < _RATE[_severity(s)]) & _editable(X, sc)
+    return torch.where(hit, sc.case[X.long()].to(X.dtype), X)
+
+
 Corruption = Callable[[torch.Tensor, int, torch.Generator, Scales], torch.Tensor]
 
 #: Modality → corruption name → function ``f(X, severity, generator, scales)``.
 CORRUPTIONS: dict[str, dict[str, Corruption]] = {
-    "tabular": {"gaussian_noise": _noise, "category_swap": _category_swap},
+    "tabular": {
+        "gaussian_noise": _noise,
+        "category_swap": _category_swap,
+        "missing_values": _missing,
+    },
     "image": {
         "gaussian_noise": _noise,
         "blur": _blur,
@@ -211,12 +253,20 @@ CORRUPTIONS: dict[str, dict[str, Corruption]] = {
         "step_dropout": _step_dropout,
         "amplitude_scaling": _amplitude,
     },
-    "text": {"token_dropout": _token_dropout, "neighbour_swap": _neighbour_swap},
+    "text": {
+        "token_dropout": _token_dropout,
+        "neighbour_swap": _neighbour_swap,
+        "typo": _typo,
+        "casing": _casing,
+    },
 }
 
 
 def corruptions_for(modality: str, scales: Scales) -> list[str]:
-    """The corruptions that apply to ``modality`` (category swaps need one-hot groups).
+    """The corruptions that apply to ``modality`` and to what ``scales`` holds.
+
+    Category swaps need one-hot groups; missing values the training means; typos and
+    casing changes a vocabulary (casing one with both cases of a word).
 
     Examples
     --------
@@ -226,9 +276,13 @@ def corruptions_for(modality: str, scales: Scales) -> list[str]:
     if modality not in CORRUPTIONS:
         raise bad_input("modality", f"one of {sorted(CORRUPTIONS)}", repr(modality))
     names = list(CORRUPTIONS[modality])
-    if modality == "tabular" and not scales.groups:
-        names.remove("category_swap")
-    return names
+    needs = {
+        "category_swap": bool(scales.groups),
+        "missing_values": scales.mean is not None,
+        "typo": scales.typo is not None,
+        "casing": scales.case is not None,
+    }
+    return [n for n in names if needs.get(n, True)]
 
 
 def corrupt(

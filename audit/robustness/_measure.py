@@ -70,7 +70,13 @@ def scales_of(subject: Subject, X: torch.Tensor) -> Scales:
         pad = 0 if hints.pad_id is None else hints.pad_id
         keep = [i for i in (hints.pad_id, hints.cls_id) if i is not None] or [pad]
         unk = hints.unk_id if hints.unk_id is not None else pad
-        return Scales(std=torch.tensor(1.0), keep=keep, unk_id=unk)
+        typo = case = None
+        if hints.vocabulary is not None:
+            from audit.robustness._text_edits import case_table, typo_table
+
+            typo = typo_table(hints.vocabulary, unk_id=unk, keep=keep)
+            case = case_table(hints.vocabulary)
+        return Scales(std=torch.tensor(1.0), keep=keep, unk_id=unk, typo=typo, case=case)
     Xf = X.float()
     low, high = float(Xf.min()), float(Xf.max())
     if subject.modality != "tabular":
@@ -83,7 +89,10 @@ def scales_of(subject: Subject, X: torch.Tensor) -> Scales:
     ]
     grouped = {i for cols in groups for i in cols}
     numeric = [i for i in range(Xf.shape[1]) if i not in grouped]
-    return Scales(std=Xf.std(dim=0), low=low, high=high, groups=groups, numeric=numeric)
+    mean = subject.X_train.float().mean(dim=0)
+    return Scales(
+        std=Xf.std(dim=0), low=low, high=high, groups=groups, numeric=numeric, mean=mean
+    )
 
 
 def measure(

@@ -40,7 +40,7 @@ def test_credit_gives_a_judged_section(credit_subject):
         "group_distances",
         "counterfactuals",
     }
-    assert len(section.table("corruptions").rows) == 2 * 2  # noise and category swap, 2 severities
+    assert len(section.table("corruptions").rows) == 3 * 2  # noise, category swap, missing; 2 severities
     assert {f.id for f in section.figures} == {"corruption_curve", "attack_curve"}
     assert "Worst corruption at severity 3" in section.summary
     again = audit.run(credit_subject, checks=["robustness"], config=config).section("robustness")
@@ -98,7 +98,7 @@ def test_progress_is_reported_for_every_corruption_and_attack_step(credit_subjec
     context = RunContext(context.seed, context.seed_sequence, progress=lambda *a: calls.append(a))
     settings = get_check("robustness").settings(**SMALL)
     get_check("robustness").run(credit_subject, settings, context)
-    total = 2 * 2 + 3 * 1  # 2 corruptions x 2 severities, then FGSM, PGD, PGD-L2 at one radius
+    total = 3 * 2 + 3 * 1  # 3 corruptions x 2 severities, then FGSM, PGD, PGD-L2 at one radius
     assert [step for _, step, _ in calls] == list(range(1, total + 1))
     assert {stage for stage, _, _ in calls} == {"corruptions", "attacks"}
     assert {n for _, _, n in calls} == {total}

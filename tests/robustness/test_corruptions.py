@@ -10,12 +10,18 @@ import torch
 
 from audit.errors import AuditInputError
 from audit.robustness import CORRUPTIONS, Scales, corrupt, corruptions_for
+from audit.robustness._text_edits import case_table, typo_table
 
 torch.manual_seed(0)
+WORDS = ["good", "godo", "bad", "great", "movie", "film", "plot", "actor", "story", "scene"]
+VOCABULARY = ["[PAD]", "[CLS]", "[UNK]", *WORDS, *(w.capitalize() for w in WORDS)]
+VOCABULARY += [f"w{i}" for i in range(50 - len(VOCABULARY))]
 DATA = {
     "tabular": (
         torch.cat([torch.randn(32, 3), torch.eye(3)[torch.randint(0, 3, (32,))]], dim=1),
-        Scales(std=torch.ones(6), groups=[[3, 4, 5]], numeric=[0, 1, 2]),
+        Scales(
+            std=torch.ones(6), groups=[[3, 4, 5]], numeric=[0, 1, 2], mean=torch.full((6,), 0.5)
+        ),
     ),
     "image": (torch.rand(16, 1, 8, 8), Scales(std=torch.tensor(0.3), low=0.0, high=1.0)),
     "sequence": (torch.randn(16, 20, 3), Scales(std=torch.tensor(1.0))),
@@ -23,7 +29,13 @@ DATA = {
         torch.cat(
             [torch.ones(16, 1), torch.randint(3, 50, (16, 10)), torch.zeros(16, 3)], 1
         ).long(),
-        Scales(std=torch.tensor(1.0), keep=[0, 1], unk_id=2),
+        Scales(
+            std=torch.tensor(1.0),
+            keep=[0, 1],
+            unk_id=2,
+            typo=typo_table(VOCABULARY, unk_id=2, keep=[0, 1, 2]),
+            case=case_table(VOCABULARY),
+        ),
     ),
 }
 CASES = [(modality, name) for modality, table in CORRUPTIONS.items() for name in table]
@@ -88,3 +100,28 @@ def test_unknown_names_and_severities_are_refused():
     with pytest.raises(AuditInputError, match="severity"):
         corrupt(X, "blur", 6, modality="image", scales=scales, seed=0)
     assert "category_swap" not in corruptions_for("tabular", Scales(std=torch.ones(2)))
+
+
+def test_missing_values_are_imputed_by_the_training_mean_and_an_unknown_level():
+    X, scales = DATA["tabular"]
+    X = X.repeat(500, 1)
+    out = corrupt(X, "missing_values", 3, modality="tabular", scales=scales, seed=0)
+    numeric = out[:, :3] != X[:, :3]
+    assert set(out[:, :3][numeric].tolist()) == {0.5}
+    assert abs(numeric.float().mean().item() - 0.2) < 0.01  # severity 3: 20% of the values
+    unknown = (out[:, 3:] == 0).all(dim=1)
+    assert abs(unknown.float().mean().item() - 0.2) < 0.01
+    assert "missing_values" not in corruptions_for("tabular", Scales(std=torch.ones(2)))
+
+
+def test_typos_become_the_misspelt_word_or_unknown_and_casing_the_other_case():
+    X = torch.tensor([[1] + [VOCABULARY.index("good")] * 400 + [0]])
+    _, scales = DATA["text"]
+    typos = corrupt(X, "typo", 5, modality="text", scales=scales, seed=0)
+    changed = set(typos[typos != X].tolist())
+    assert changed and changed <= {VOCABULARY.index("godo"), 2}
+    cased = corrupt(X, "casing", 5, modality="text", scales=scales, seed=0)
+    assert set(cased[cased != X].tolist()) == {VOCABULARY.index("Good")}
+    assert abs((cased != X).float().sum().item() / 400 - 0.5) < 0.1  # severity 5: half
+    lower = Scales(std=torch.tensor(1.0), typo=scales.typo, case=case_table(WORDS))
+    assert corruptions_for("text", lower) == ["token_dropout", "neighbour_swap", "typo"]
