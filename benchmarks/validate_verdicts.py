@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-AREAS = ("fairness", "performance", "data", "explain", "privacy")
+AREAS = ("fairness", "performance", "data", "explain", "privacy", "robustness")
 
 
 def main() -> None:
