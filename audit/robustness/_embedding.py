@@ -47,6 +47,9 @@ def embeddings_of(model: nn.Module, layer: nn.Module, ids: torch.Tensor) -> torc
 class EmbeddingForward(nn.Module):
     """``model(ids)`` with ``layer``'s output replaced by the embeddings passed in.
 
+    A batch of ``k`` times as many rows runs the ids repeated ``k`` times, in order (the
+    layout of captum's Integrated Gradients steps).
+
     Examples
     --------
     >>> emb = nn.Embedding(5, 3)
@@ -62,13 +65,15 @@ class EmbeddingForward(nn.Module):
         self.model, self.layer, self.ids = model, layer, ids
 
     def forward(self, embedded: torch.Tensor) -> torch.Tensor:
-        if embedded.shape[0] != self.ids.shape[0]:
+        n = self.ids.shape[0]
+        if embedded.shape[0] % n:
             raise ValueError(
-                f"embedded: expected {self.ids.shape[0]} rows (one per token row), "
-                f"got {embedded.shape[0]}"
+                f"embedded: expected a multiple of {n} rows (the token rows, repeated in "
+                f"order as captum's path methods do), got {embedded.shape[0]}"
             )
+        ids = self.ids.repeat(embedded.shape[0] // n, *([1] * (self.ids.dim() - 1)))
         handle = self.layer.register_forward_hook(lambda _m, _i, _o: embedded)
         try:
-            return self.model(self.ids)
+            return self.model(ids)
         finally:
             handle.remove()

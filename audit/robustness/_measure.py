@@ -39,6 +39,8 @@ class Measured:
     distances: np.ndarray | None = None
     #: What the attacks moved: ``"input"``, or ``"embeddings"`` for token inputs.
     space: str = "input"
+    #: The range attacked values are clamped to.
+    bounds: tuple[float, float] = (float("-inf"), float("inf"))
 
 
 def predictor(subject: Subject) -> Callable[[torch.Tensor], np.ndarray]:
@@ -136,6 +138,7 @@ def measure(
         return out
     forward, Xa, bounds = space
     out.space = "input" if Xa is X else "embeddings"
+    out.bounds = bounds
     out.std = std = float(Xa.std())
 
     def predict_attacked(A: torch.Tensor) -> np.ndarray:

@@ -88,7 +88,7 @@ def robustness_section(
         )
         section = Section(id="robustness", title="Robustness")
         _corruptions(section, m, names, settings, rng)
-        _attacks(section, m, settings, rng, subject.modality)
+        _attacks(section, subject, m, settings, rng)
         group_robustness(section, subject, m, names, settings, rng)
         if settings.counterfactual:
             _counterfactuals(section, subject, rows, settings)
@@ -164,7 +164,8 @@ def _corruptions(section, m: Measured, names, settings, rng) -> None:
     section.figures.append(corruption_curve(acc, clean, severities))
 
 
-def _attacks(section, m: Measured, settings, rng, modality: str) -> None:
+def _attacks(section, subject: Subject, m: Measured, settings, rng) -> None:
+    modality = subject.modality
     if not m.attacked:
         why = (
             "not measured: token inputs without an embedding layer hint "
@@ -213,6 +214,13 @@ def _attacks(section, m: Measured, settings, rng, modality: str) -> None:
         )
     )
     section.figures.append(attack_curve(acc, float(right.mean())))
+    from audit.robustness._examples import examples_table
+
+    examples = examples_table(
+        subject, m, method=method, epsilon=settings.judged_epsilon, steps=settings.pgd_steps
+    )
+    if examples is not None:
+        section.tables.append(examples)
 
 
 def _counterfactuals(section, subject: Subject, rows, settings) -> None:

@@ -36,6 +36,7 @@ def test_credit_gives_a_judged_section(credit_subject):
     assert {t.id for t in section.tables} == {
         "corruptions",
         "adversarial",
+        "adversarial_examples",
         "group_flips",
         "group_distances",
         "counterfactuals",
@@ -43,6 +44,14 @@ def test_credit_gives_a_judged_section(credit_subject):
     assert len(section.table("corruptions").rows) == 3 * 2  # noise, category swap, missing; 2 severities
     assert {f.id for f in section.figures} == {"corruption_curve", "attack_curve"}
     assert "Worst corruption at severity 3" in section.summary
+    examples = section.table("adversarial_examples")
+    assert 4 <= len(examples.rows) <= 12  # 1-3 flipped rows, 4 features each
+    std = float(credit_subject.X_test.std())
+    for _, prediction, feature, clean, attacked, *_ in examples.rows:
+        before, after = prediction.split(" → ")
+        assert before != after and feature in credit_subject.feature_names
+        # PGD stays within ε = 0.1 std of the 64 audited rows (near the test set's std)
+        assert abs(attacked - clean) <= 0.1 * 1.5 * std
     again = audit.run(credit_subject, checks=["robustness"], config=config).section("robustness")
     assert [m.value for m in again.metrics] == [m.value for m in section.metrics]
 

@@ -98,5 +98,6 @@ def test_token_models_are_attacked_through_their_embedding_layer():
     assert torch.allclose(forward(embedded), model(ids))
     found = minimal_perturbation(forward, embedded, radius=5.0)
     assert np.isfinite(found).mean() > 0.9
-    with pytest.raises(ValueError, match="expected 30 rows"):
+    assert torch.allclose(forward(embedded.repeat(2, 1, 1))[30:], model(ids))
+    with pytest.raises(ValueError, match="a multiple of 30 rows"):
         forward(embedded[:3])
