@@ -78,8 +78,42 @@ def group_robustness(
             caption="Wilson intervals (statsmodels).",
         )
     )
+    section.tables.append(_group_curves(m, sensitive, names, settings))
     if m.distances is not None:
         _group_distances(section, m, sensitive, settings, rng)
+
+
+def _group_curves(m: Measured, sensitive, names, settings) -> Table:
+    """Per group, accuracy clean, under each severity (mean over corruptions) and under
+    the judged attack at each radius: the curves of the section, broken down by group."""
+    severities = sorted(settings.severities)
+    attack = "pgd" if any(k[0] == "pgd" for k in m.attacked) else "fgsm"
+    radii = sorted(e for a, e in m.attacked if a == attack)
+    right = {("clean", 0): m.clean == m.y}
+    for s in severities:
+        right[("severity", s)] = np.stack([m.corrupted[(n, s)] == m.y for n in names]).mean(0)
+    for e in radii:
+        right[(attack, e)] = m.attacked[(attack, e)] == m.y
+    rows = []
+    for feature in sensitive.columns:
+        labels = sensitive[feature].astype("string")
+        for name in sorted(labels.dropna().unique()):
+            mask = (labels == name).fillna(False).to_numpy()
+            rows.append(
+                [feature, str(name), int(mask.sum())]
+                + [float(np.mean(v[mask])) for v in right.values()]
+            )
+    label = attack.upper()
+    return Table(
+        "group_curves",
+        "Accuracy per group: clean, under corruptions and under attack",
+        ["feature", "group", "rows", "clean"]
+        + [f"severity {s}" for s in severities]
+        + [f"{label} ε={e:g}" for e in radii],
+        rows,
+        caption="Severity columns: mean accuracy over the corruptions at that severity; "
+        f"{label} columns: accuracy under the attack at that radius (std units).",
+    )
 
 
 def _floats(rates, low, high, g) -> list[float]:

@@ -38,12 +38,19 @@ def test_credit_gives_a_judged_section(credit_subject):
         "adversarial",
         "adversarial_examples",
         "group_flips",
+        "group_curves",
         "group_distances",
         "counterfactuals",
     }
     assert len(section.table("corruptions").rows) == 3 * 2  # noise, category swap, missing; 2 severities
     assert {f.id for f in section.figures} == {"corruption_curve", "attack_curve"}
     assert "Worst corruption at severity 3" in section.summary
+    curves = section.table("group_curves")
+    assert curves.columns[3:] == ["clean", "severity 1", "severity 3", "PGD ε=0.1"]
+    sex = [r for r in curves.rows if r[0] == "sex"]
+    assert sum(r[2] for r in sex) == 64
+    clean = section.metric("clean_accuracy").value
+    assert sum(r[2] * r[3] for r in sex) / 64 == pytest.approx(clean)
     examples = section.table("adversarial_examples")
     assert 4 <= len(examples.rows) <= 12  # 1-3 flipped rows, 4 features each
     std = float(credit_subject.X_test.std())
