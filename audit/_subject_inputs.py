@@ -16,6 +16,7 @@ from torch import nn
 
 from audit._arrays import as_features, as_labels, as_sensitive
 from audit._frames import duplicated_columns, unique_columns
+from audit._outputs import OutputSpec, adapted
 from audit.errors import AuditInputError, bad_input, clip, describe
 
 __all__ = [
@@ -44,33 +45,26 @@ def split_of(
     return X, y, names, index
 
 
-def probe_model(model: nn.Module, X: torch.Tensor) -> tuple[int, bool]:
-    """Call the model on two rows; return (number of classes, single-logit binary?)."""
-    was_training = model.training
-    model.eval()
+def probe_model(model: nn.Module, X: torch.Tensor) -> tuple[nn.Module, OutputSpec]:
+    """Call the model on two rows; return it as a classifier of ``(rows, C >= 2)`` logits
+    (:func:`audit._outputs.adapted`) and what it returns.
+
+    Examples
+    --------
+    >>> model, spec = probe_model(nn.Linear(3, 1), torch.zeros(4, 3))
+    >>> spec.describe(), model(torch.zeros(4, 3)).shape
+    ('one logit (rows, 1)', torch.Size([4, 2]))
+    """
     try:
-        with torch.inference_mode():
-            out = model(X[:2])
+        return adapted(model, X)
+    except AuditInputError:
+        raise
     except Exception as error:  # the user's model may raise anything
         raise bad_input(
             "model",
             f"a module that accepts a batch shaped like the data, {tuple(X[:2].shape)}",
             _error_text(error),
         ) from error
-    finally:
-        model.train(was_training)
-    if not isinstance(out, torch.Tensor):
-        raise bad_input(
-            "model", "a module that returns a tensor of logits", f"a {type(out).__name__}"
-        )
-    rows = X[:2].shape[0]
-    if (out.ndim == 1 and out.shape[0] == rows) or (out.ndim == 2 and out.shape == (rows, 1)):
-        return 2, True
-    if out.ndim == 2 and out.shape[0] == rows and out.shape[1] >= 2:
-        return int(out.shape[1]), False
-    raise bad_input(
-        "model", "logits of shape (rows, classes>=2) or (rows,)", f"output {describe(out)}"
-    )
 
 
 def feature_names_of(

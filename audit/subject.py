@@ -24,7 +24,7 @@ from audit._subject_inputs import (
     sensitive_of,
     split_of,
 )
-from audit.errors import bad_input
+from audit.errors import AuditInputError, bad_input
 from audit.hints import ExplainHints, TrainingRecord, hints_from
 from audit.history import TrainingHistory
 
@@ -40,8 +40,12 @@ class Subject:
     Parameters
     ----------
     model : torch.nn.Module
-        A classifier returning logits of shape ``(rows, classes)`` with at least
-        two classes, or a single binary logit of shape ``(rows,)`` / ``(rows, 1)``.
+        Returns logits ``(rows, classes >= 2)`` or one logit ``(rows,)`` / ``(rows, 1)``:
+        a tensor, ``out["logits"]``, ``out.logits`` or ``out[0]``. Read once, here:
+        ``subject.model`` returns class logits ``(rows, classes >= 2)`` for every check
+        (one logit ``z`` as ``(-z/2, z/2)``: ``softmax[:, 1] == sigmoid(z)``);
+        ``subject.user_model`` is the model as given, ``subject.output`` what it returns
+        (``docs/models.md``).
     train, test : tuple of (X, y)
         Features (tensor, ndarray or numeric DataFrame, rows first) and integer
         class labels ``0..C-1``.
@@ -128,7 +132,6 @@ class Subject:
             raise bad_input("model", "a torch.nn.Module", model)
         if modality not in MODALITIES:
             raise bad_input("modality", f"one of {list(MODALITIES)}", repr(modality))
-        self.model = model
         self.modality: str = modality
         integer = modality == "text"  # token ids stay integers
         self.X_train, self.y_train, train_names, train_index = split_of("train", train, integer)
@@ -150,7 +153,9 @@ class Subject:
                 "train[0] (X)", "a 2-D array (rows, features) for tabular data", self.X_train
             )
 
-        self.n_classes, self.binary_logit = probe_model(model, self.X_test)
+        self.user_model: nn.Module = model  # shadow models and twins are built like it
+        self.model, self.output = probe_model(model, self.X_test)
+        self.n_classes: int = self.output.n_classes
         self.feature_names = feature_names_of(feature_names, train_names, self.X_train, modality)
         self.class_names = class_names_of(class_names, self.n_classes)
         for split, labels in (("train", self.y_train), ("test", self.y_test)):
@@ -212,6 +217,11 @@ class Subject:
         self._proba_cache: dict[str, np.ndarray] = {}
 
     @property
+    def binary_logit(self) -> bool:
+        """Whether ``model`` returns one logit: never (see ``output.one_logit``)."""
+        return False
+
+    @property
     def history(self) -> TrainingHistory | None:
         """The training history, when known (``training.history``)."""
         return None if self.training is None else self.training.history
@@ -220,10 +230,18 @@ class Subject:
         """A copy of this subject, with the same data and hints, auditing ``model``.
 
         The copy has no training record (``model`` was not trained by it) and no cached
-        predictions.
+        predictions. ``model`` is read as the subject's own was (any accepted output).
         """
         other = copy.copy(self)
-        other.model = model
+        other.user_model = model
+        other.model, other.output = probe_model(model, self.X_test)
+        if other.output.n_classes != self.n_classes:
+            raise bad_input(
+                "model",
+                f"a model with {self.n_classes} classes, as the subject's",
+                f"{other.output.describe()}",
+            )
+        other.n_classes = other.output.n_classes
         other.training = None
         other.name = name or self.name
         other._proba_cache = {}
@@ -269,7 +287,6 @@ class Subject:
                 self.model,
                 X,
                 batch_size=batch_size,
-                binary_logit=self.binary_logit,
                 n_classes=self.n_classes,
                 split=split,
             )
@@ -285,7 +302,7 @@ class Subject:
         return {
             "name": self.name,
             "modality": self.modality,
-            "model_class": type(self.model).__name__,
+            "model_class": type(self.user_model).__name__,
             "n_parameters": int(n_params),
             "n_train": int(self.X_train.shape[0]),
             "n_test": int(self.X_test.shape[0]),
@@ -365,6 +382,8 @@ def predict_proba(
                 batch = X[start : start + batch_size]
                 try:
                     logits = model(batch)
+                except AuditInputError:  # an output adapter's check: already named
+                    raise
                 except Exception as error:  # the user's model may raise anything
                     raise batch_error(error, start, start + batch.shape[0]) from error
                 classes = check_batch_output(

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from audit._outputs import OutputLoss, loss_and_hits, probe_spec
 from audit._seeds import as_seed
 from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
@@ -40,6 +41,13 @@ def fit(
 ) -> FitResult:
     """Train ``model`` with Adam and cross-entropy, deterministically for a seed.
 
+    The loss follows what the model returns (read by one forward pass on two rows, in
+    eval mode, the RNG state kept): cross-entropy on logits ``(rows, C >= 2)``, binary
+    cross-entropy (``BCEWithLogits``) on one logit ``(rows,)`` / ``(rows, 1)``, on the
+    logits wherever the output holds them (a tensor, ``out["logits"]``, ``out.logits``,
+    ``out[0]``; see :mod:`audit._outputs`). The history's recipe says
+    ``"loss": "binary cross-entropy"`` for a one-logit model.
+
     The same seed, data and recipe give identical weights: shuffling uses its own
     generator, dropout a forked global RNG seeded with ``seed`` (the caller's RNG
     state is left as it was).
@@ -47,7 +55,8 @@ def fit(
     Parameters
     ----------
     model : torch.nn.Module
-        Returns logits ``(rows, classes)``.
+        Returns logits ``(rows, classes)`` or one logit, in any output
+        :class:`audit.Subject` accepts.
     train, val : tuple of (X, y) tensors
         ``val`` feeds the validation curve and early stopping.
     recipe : Recipe, optional
@@ -75,8 +84,12 @@ def fit(
         raise bad_input("val", "validation data when recipe.patience is set", "None")
     X, y = train
     generator = torch.Generator().manual_seed(seed)
-    loss_fn = nn.CrossEntropyLoss()
-    history = TrainingHistory(recipe={**asdict(recipe), "seed": seed, "optimizer": "Adam"})
+    spec = probe_spec(model, X)
+    loss_fn = nn.CrossEntropyLoss() if spec.plain else OutputLoss(spec)
+    loss_name = {"loss": "binary cross-entropy"} if spec.one_logit else {}
+    history = TrainingHistory(
+        recipe={**asdict(recipe), "seed": seed, "optimizer": "Adam", **loss_name}
+    )
     tracker = EpochTracker(history, (X, y), val, patience=recipe.patience, on_epoch=on_epoch)
     started = time.perf_counter()
 
@@ -147,16 +160,28 @@ class EpochTracker:
 def evaluate(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 8192
 ) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(X, y)``, in eval mode."""
+    """Mean loss and accuracy of ``model`` on ``(X, y)``, in eval mode.
+
+    The loss is cross-entropy, or binary cross-entropy for a one-logit model (on the
+    logits wherever its output holds them), as :func:`fit` trains with.
+
+    Examples
+    --------
+    >>> model = torch.nn.Linear(2, 1)
+    >>> _, accuracy = evaluate(model, torch.zeros(4, 2), torch.tensor([0, 1, 1, 0]))
+    >>> accuracy in (0.5,)
+    True
+    """
     was_training = model.training
     model.eval()
     total_loss, correct = 0.0, 0
     with torch.inference_mode():
         for start in range(0, X.shape[0], batch_size):
-            logits = model(X[start : start + batch_size])
-            target = y[start : start + batch_size]
-            total_loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
-            correct += int((logits.argmax(dim=1) == target).sum())
+            loss, hits = loss_and_hits(
+                model(X[start : start + batch_size]), y[start : start + batch_size]
+            )
+            total_loss += loss
+            correct += hits
     model.train(was_training)
     n = X.shape[0]
     return total_loss / n, correct / n
@@ -174,7 +199,8 @@ def make_trainer(
     """A ``trainer(X, y, seed, *, private=...) -> nn.Module`` for shadow models and twins.
 
     Each call builds ``model_factory()`` with weights drawn from ``seed`` and trains it
-    on ``(X, y)`` with ``recipe`` (no validation, no early stopping): with :func:`fit`,
+    on ``(X, y)`` with ``recipe`` (no validation, no early stopping), with the loss its
+    output calls for (binary cross-entropy for one logit, see :func:`fit`): with :func:`fit`,
     or :func:`audit.privacy.fit_private` (opacus, imported then) when ``private``
     (``PrivacySettings``) is given. The trainer's own ``private=`` keyword overrides the
     settings it was made with for one call (``None``: without DP), as the privacy check

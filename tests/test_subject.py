@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,10 +37,80 @@ def test_sensitive_series_becomes_a_named_frame(tiny_data):
 
 def test_single_logit_model_is_read_as_binary(tiny_data):
     X, y = tiny_data
-    subject = make(X, y, model=torch.nn.Linear(3, 1))
+    raw = torch.nn.Linear(3, 1)
+    subject = make(X, y, model=raw)
     proba = subject.predict_proba("test")
-    assert subject.binary_logit and proba.shape == (40, 2)
+    assert subject.output.one_logit and subject.n_classes == 2 and proba.shape == (40, 2)
+    assert subject.user_model is raw and not subject.binary_logit  # model gives two columns
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    with torch.no_grad():
+        z = raw(torch.as_tensor(X))[:, 0]
+        np.testing.assert_allclose(
+            subject.model(torch.as_tensor(X)), torch.stack([-z / 2, z / 2], 1)
+        )
+    np.testing.assert_allclose(proba[:, 1], torch.sigmoid(z.double()), atol=1e-6)
+
+
+class Wrapped(torch.nn.Module):
+    """A linear model whose logits come in a dict, a dataclass-like object or a tuple."""
+
+    def __init__(self, form, width=2):
+        super().__init__()
+        self.form, self.linear = form, torch.nn.Linear(3, width)
+
+    def forward(self, x):
+        z = self.linear(x)
+        if self.form == "dict":
+            return {"logits": z, "loss": None}
+        if self.form == "object":
+            return SimpleNamespace(logits=z)
+        return (z, x)
+
+
+@pytest.mark.parametrize("form", ["dict", "object", "tuple"])
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_wrapped_logits_are_unwrapped_once(tiny_data, form, width):
+    X, y = tiny_data
+    raw = Wrapped(form, width)
+    subject = make(X, y, model=raw)
+    assert subject.n_classes == max(2, width) and subject.user_model is raw
+    plain = torch.nn.Linear(3, width)
+    plain.load_state_dict(raw.linear.state_dict())
+    expected = audit.Subject(plain, (X, y), (X, y)).predict_proba("test")
+    np.testing.assert_allclose(subject.predict_proba("test"), expected, atol=1e-7)
+    # the adapter has the user's parameters and state dict: same keys, same manifest hash
+    from audit.manifest import state_sha256
+
+    assert list(subject.model.state_dict()) == ["linear.weight", "linear.bias"]
+    assert state_sha256(subject.model) == state_sha256(raw)
+    assert subject.summary()["model_class"] == "Wrapped"
+
+
+def test_plain_logits_are_audited_as_given_and_with_model_reads_again(tiny_data):
+    X, y = tiny_data
+    model = torch.nn.Linear(3, 2)
+    subject = make(X, y, model=model)
+    assert subject.model is model and subject.output.plain
+    other = subject.with_model(torch.nn.Linear(3, 1))
+    assert other.output.one_logit and other.model(torch.zeros(4, 3)).shape == (4, 2)
+    with pytest.raises(AuditInputError, match="model: expected a model with 2 classes"):
+        subject.with_model(torch.nn.Linear(3, 3))
+
+
+def test_a_later_batch_of_another_kind_is_caught(tiny_data):
+    class Changes(torch.nn.Module):
+        def forward(self, x):
+            z = x[:, :1]
+            return {"logits": z} if len(x) <= 2 else z
+
+    X, y = tiny_data
+    subject = make(X, y, model=Changes())
+    with pytest.raises(AuditInputError) as info:
+        subject.predict_proba("test", batch_size=16)
+    assert str(info.value) == (
+        "model: expected one logit (rows, 1) under key 'logits' for every batch, "
+        "got a Tensor for a batch of 16 rows."
+    )
 
 
 def test_predict_proba_is_batched_and_equal_to_one_pass(tiny_data):
@@ -75,7 +147,9 @@ BAD_INPUTS = [
     (
         "model with wrong output",
         lambda X, y: {"model": torch.nn.Flatten(0)},
-        "model: expected logits of shape (rows, classes>=2)",
+        "model: expected logits of shape (rows,), (rows, 1) or (rows, classes>=2): a tensor, "
+        "a mapping or object with a 'logits' tensor, or a tuple whose first element is the "
+        "logits, got shape (6,) for a batch of 2 rows.",
     ),
     (
         "model with wrong input width",

@@ -106,3 +106,46 @@ def test_patience_needs_validation_data():
     X, y = _data()
     with pytest.raises(AuditInputError, match="val: expected validation data"):
         fit(torch.nn.Linear(4, 2), (X, y), recipe=Recipe(epochs=2, patience=2))
+
+
+class _Head(torch.nn.Module):
+    """A linear model returning ``width`` logits, bare or in a dict."""
+
+    def __init__(self, width, form="tensor"):
+        super().__init__()
+        self.form, self.linear = form, torch.nn.Linear(4, width)
+
+    def forward(self, x):
+        z = self.linear(x)
+        return {"logits": z} if self.form == "dict" else z
+
+
+def test_fit_trains_one_logit_with_binary_cross_entropy_and_reads_dicts():
+    X, y = _data()
+    recipe = Recipe(epochs=20, batch_size=16, lr=5e-2)
+    one = fit(_Head(1), (X[:90], y[:90]), (X[90:], y[90:]), recipe=recipe, seed=0)
+    assert one.history.recipe["loss"] == "binary cross-entropy"
+    with torch.no_grad():
+        z = one.model(X[90:])[:, 0]
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(z, y[90:].float())
+    last = one.history.records[-1]
+    assert last.val_loss == pytest.approx(float(bce), rel=1e-6)
+    assert last.val_accuracy == pytest.approx(float(((z > 0).long() == y[90:]).float().mean()))
+    assert last.val_accuracy > 0.8
+    wrapped = fit(_Head(2, "dict"), (X[:90], y[:90]), (X[90:], y[90:]), recipe=recipe, seed=0)
+    assert "loss" not in wrapped.history.recipe  # cross-entropy, as for a bare tensor
+    assert wrapped.history.records[-1].val_accuracy > 0.8
+
+
+def test_fit_refuses_an_output_without_logits():
+    class Nothing(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            return {"scores": self.linear(x)}
+
+    X, y = _data()
+    with pytest.raises(AuditInputError, match=r"^model: expected logits of shape"):
+        fit(Nothing(), (X, y), recipe=SHORT)

@@ -89,10 +89,19 @@ class OrderCurves:
         return np.trapezoid(self.deletion if curves is None else curves, self.fractions, axis=1)
 
 
-def _probabilities(model, inputs: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
-    """Probabilities of ``classes`` (``(rows, c)``) for each row: ``(rows, c)``."""
+def _probabilities(
+    ctx: ExplainContext, inputs: torch.Tensor, classes: torch.Tensor
+) -> torch.Tensor:
+    """Probabilities of ``classes`` (``(rows, c)``) for each row: ``(rows, c)``.
+
+    ``softmax(outputs / ctx.temperature)``: the explained outputs of a one-logit model are
+    its log-odds ``(-z, z)``, twice its class logits.
+    """
     with torch.no_grad():
-        return torch.softmax(model(inputs), 1).gather(1, classes)
+        outputs = ctx.model(inputs)
+        if ctx.temperature != 1.0:
+            outputs = outputs / ctx.temperature
+        return torch.softmax(outputs, 1).gather(1, classes)
 
 
 def order_curves(
@@ -123,7 +132,7 @@ def order_curves(
     fractions = np.linspace(0.0, 1.0, steps + 1)
     counts = np.array([round(f * size) for f in fractions])
     classes = target[:, None]
-    ends = _probabilities(ctx.model, torch.cat([X, baseline_for(ctx, X)]), classes.repeat(2, 1))
+    ends = _probabilities(ctx, torch.cat([X, baseline_for(ctx, X)]), classes.repeat(2, 1))
     p_x, p_b = ends[:n].numpy(), ends[n:].numpy()
     orders = ranks.shape[0]
     inner = counts[1:-1]
@@ -144,7 +153,7 @@ def order_curves(
             repeated = classes.repeat(step // n, 1)
             probs = torch.cat(
                 [
-                    _probabilities(ctx.model, batch[i : i + step], repeated[: len(batch) - i])
+                    _probabilities(ctx, batch[i : i + step], repeated[: len(batch) - i])
                     for i in range(0, len(batch), step)
                 ]
             )

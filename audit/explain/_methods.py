@@ -36,6 +36,10 @@ class ExplainContext:
 
     ``baseline`` is one row shaped like an input row (the training mean, zeros, or
     padding tokens for text); ``background`` a few training rows (SHAP, GradientShap).
+    ``model`` returns the outputs explained, ``(rows, classes)``: the subject's class
+    logits, or for a one-logit model ``z`` its log-odds ``(-z, z)``
+    (:func:`audit._outputs.explained`), whose probabilities are
+    ``softmax(outputs / temperature)`` (temperature 2; else 1).
     """
 
     model: nn.Module
@@ -45,6 +49,7 @@ class ExplainContext:
     modality: str
     hints: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    temperature: float = 1.0
 
 
 @dataclass

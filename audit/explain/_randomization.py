@@ -87,7 +87,11 @@ class Randomization:
 
 
 def _layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """Modules holding parameters of their own, as registered."""
+    """Modules holding parameters of their own, as registered (in the user's model, named
+    as there, when ``model`` is an output adapter)."""
+    from audit._outputs import unwrapped
+
+    model = unwrapped(model)
     return [
         (name or type(model).__name__, module)
         for name, module in model.named_modules()

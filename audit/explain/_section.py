@@ -68,8 +68,15 @@ class ExplainRun:
 
 
 def context(subject: Subject, settings: ExplainSettings, *, seed: int = 0) -> ExplainContext:
-    """Model in eval mode, baseline (training mean; padding for text) and background rows."""
-    model = subject.model.eval()
+    """Model in eval mode, baseline (training mean; padding for text) and background rows.
+
+    The model is the explained view of ``subject.model`` (:func:`audit._outputs.explained`):
+    a one-logit model ``z`` is explained as ``(-z, z)``, so that class 1's attributions
+    are those of the raw logit ``z``.
+    """
+    from audit._outputs import explained
+
+    model, temperature = explained(subject.model.eval())
     rng = np.random.default_rng(seed)
     pick = rng.choice(
         len(subject.X_train), min(settings.background, len(subject.X_train)), replace=False
@@ -97,6 +104,7 @@ def context(subject: Subject, settings: ExplainSettings, *, seed: int = 0) -> Ex
         subject.modality,
         hints,
         seed=seed,
+        temperature=temperature,
     )
 
 

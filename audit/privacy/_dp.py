@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from audit._outputs import OutputLoss, probe_spec
 from audit._seeds import as_seed
 from audit.errors import AuditInputError, bad_input, validation_message
 from audit.history import EpochRecord, TrainingHistory
@@ -143,6 +144,10 @@ def fit_private(
 ) -> PrivateFit:
     """Train a copy of ``model`` with DP-SGD (opacus), Adam and cross-entropy.
 
+    The loss follows what the model returns, as in :func:`audit.training.fit`: binary
+    cross-entropy for one logit ``(rows,)`` / ``(rows, 1)``, on the logits wherever the
+    output holds them (a mapping, an object, a tuple).
+
     The model is made DP-compatible with ``ModuleValidator.fix`` (BatchNorm becomes
     GroupNorm, LSTM becomes DPLSTM, ...; ``model`` itself is not changed). Batches are
     Poisson-sampled by opacus's sampler with rate ``1 / ceil(N / batch_size)`` (rows
@@ -161,7 +166,8 @@ def fit_private(
     Parameters
     ----------
     model : torch.nn.Module
-        Returns logits ``(rows, classes)``.
+        Returns logits ``(rows, classes)`` or one logit, in any output
+        :class:`audit.Subject` accepts.
     train, val : tuple of (X, y) tensors
     recipe : Recipe, optional
         Epochs, (expected) batch size, Adam learning rate, weight decay, patience.
@@ -200,9 +206,11 @@ def fit_private(
     swaps = module_swaps(model, fixed)
     fresh = copy.deepcopy(fixed)
     mode = settings.grad_sample_mode or default_grad_sample_mode(fixed)
-    loss_fn = nn.CrossEntropyLoss()
+    spec = probe_spec(model, X)
+    loss_fn = nn.CrossEntropyLoss() if spec.plain else OutputLoss(spec)
+    loss_name = {"loss": "binary cross-entropy"} if spec.one_logit else {}
     history = TrainingHistory(
-        recipe={**asdict(recipe), "seed": seed, "optimizer": "Adam", "dp_sgd": True}
+        recipe={**asdict(recipe), "seed": seed, "optimizer": "Adam", "dp_sgd": True, **loss_name}
     )
     tracker = EpochTracker(history, (X, y), val, patience=recipe.patience, on_epoch=on_epoch)
     started = time.perf_counter()

@@ -13,6 +13,7 @@ import torch
 from scipy.stats import norm
 from torch import nn
 
+from audit._outputs import adapted
 from audit.errors import bad_input
 
 __all__ = ["Progress", "lira_scores", "logit_confidence", "shadow_scores"]
@@ -62,7 +63,9 @@ def logit_confidence(
 ) -> np.ndarray:
     """φ = log(p_y / (1 − p_y)) of each row's true class, computed stably from the logits.
 
-    A single binary logit ``z`` counts as the logits ``[0, z]``.
+    ``model`` may return any output :class:`audit.Subject` accepts (it is read through
+    :func:`audit._outputs.adapted`): one binary logit ``z`` gives φ = ``z`` for class 1
+    and ``-z`` for class 0, as the logits ``(-z/2, z/2)`` (or ``[0, z]``) do.
 
     Examples
     --------
@@ -71,6 +74,7 @@ def logit_confidence(
     >>> phi.shape
     (3,)
     """
+    model, _ = adapted(model, X)
     was_training = model.training
     model.eval()
     out = []
@@ -78,10 +82,6 @@ def logit_confidence(
         with torch.inference_mode():
             for start in range(0, X.shape[0], batch_size):
                 logits = model(X[start : start + batch_size]).to(torch.float64)
-                if logits.ndim == 1 or logits.shape[1] == 1:
-                    logits = torch.stack(
-                        [torch.zeros_like(logits.reshape(-1)), logits.reshape(-1)], 1
-                    )
                 target = y[start : start + batch_size].long()
                 true = logits.gather(1, target[:, None]).squeeze(1)
                 others = logits.scatter(1, target[:, None], float("-inf"))
@@ -109,7 +109,9 @@ def shadow_scores(
     Parameters
     ----------
     trainer : callable
-        ``trainer(X, y, seed) -> nn.Module``, a fresh model trained on the rows given.
+        ``trainer(X, y, seed) -> nn.Module``, a fresh model trained on the rows given;
+        its output may be any that :class:`audit.Subject` accepts (one logit, a mapping,
+        ...): it is read as the subject's model is.
     X, y : Tensor
         All rows (members and non-members of the target).
     k : int
