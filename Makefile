@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 OUT    ?= reports/out/credit
 
-.PHONY: audit test lint venv clean bench browser screenshots
+.PHONY: audit test lint venv clean bench browser java screenshots
 
 $(BIN)/rai-audit: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ audit: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint browser
+test: venv lint browser java
 	$(BIN)/python -m pytest -q
 
 # Chromium and chromedriver for the browser and PDF tests (tests/report): installed with
@@ -45,6 +45,25 @@ browser:
 	  else \
 	    echo "browser: could not install chromium and chromium-driver with apt-get" \
 	      "(no apt-get, no root, or no network); the browser and PDF tests will skip"; \
+	  fi; \
+	fi
+
+# Java 17+ for the Spark engine tests (tests/engines): installed with apt when CI=true and
+# missing. In CI those tests fail (not skip) without Java, so a failed install shows there.
+java:
+	@if command -v java >/dev/null 2>&1; then \
+	  echo "java: using $$(command -v java)"; \
+	elif [ "$(CI)" != "true" ]; then \
+	  echo "java: missing; the Spark tests will skip (install default-jre-headless, or run with CI=true)"; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo="sudo -n"; fi; \
+	  if command -v apt-get >/dev/null 2>&1 \
+	    && $$sudo apt-get update -qq \
+	    && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless \
+	    && command -v java >/dev/null 2>&1; then \
+	    echo "java: installed default-jre-headless"; \
+	  else \
+	    echo "java: could not install default-jre-headless with apt-get; the Spark tests will fail in CI"; \
 	  fi; \
 	fi
 

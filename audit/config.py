@@ -1,7 +1,7 @@
 """Audit configuration, loaded from YAML and validated with pydantic.
 
 The top-level keys are fixed (``seed``, ``domain``, ``subject``, ``checks``,
-``training``, ``policy``, ``model_card``); every registered check adds one block,
+``training``, ``policy``, ``model_card``, ``mlflow``); every registered check adds one block,
 named after it and validated with its settings model (:mod:`audit.checks`). A wrong
 key or type gives a :class:`~audit.errors.ConfigError` whose message names the
 key's path, e.g. ``config: policy.thresholds.ece.warn: ...``.
@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError, create_model, field_validator
 
 from audit._seeds import as_seed
 from audit.errors import ConfigError, clip, validation_message
-from audit.settings import Strict, TrainingConfig
+from audit.settings import MlflowSettings, Strict, TrainingConfig
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -96,6 +96,10 @@ class AuditConfig(Strict):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     model_card: ModelCard = Field(default_factory=ModelCard)
+    mlflow: MlflowSettings | bool | None = Field(
+        default=None,
+        description="log the run to MLflow: true, or {tracking_uri, experiment, run_name}",
+    )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> AuditConfig:
         return super().__new__(config_model() if cls is AuditConfig else cls)

@@ -82,11 +82,13 @@ def _environment(config: Any) -> dict[str, Any]:
     }
 
 
-def build_manifest(subject: Any, config: Any, *, data_hash: str | None = None) -> dict[str, Any]:
+def build_manifest(
+    subject: Any, config: Any, *, data_hash: str | None = None, engine: str | None = None
+) -> dict[str, Any]:
     """Everything needed to reproduce a result, except its run time (see ``runtime``).
 
     Without a subject (audited predictions), there is no model hash and ``data_hash``
-    gives the data's.
+    gives the data's; ``engine`` names what counted the table (pandas, duckdb, spark).
     """
     if subject is None:
         return {
@@ -94,6 +96,7 @@ def build_manifest(subject: Any, config: Any, *, data_hash: str | None = None) -
             "model_sha256": None,
             "data_sha256": data_hash,
             "torch_threads": None,
+            "engine": engine,
             "runtime": {},
         }
     return {

@@ -11,19 +11,24 @@ import numbers
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from audit._frames import duplicated_columns, unique_columns
 from audit.config import AuditConfig, load_config
+from audit.engines import ENGINES, PredictionCells, audit_cells, duckdb_cells, resolve_files
+from audit.engines._audit import predictions_subject
+from audit.engines._performance import performance_from_values
 from audit.errors import bad_input, clip, describe
 from audit.manifest import build_manifest
-from audit.results import AuditResult, Metric, Section
+from audit.results import AuditResult, Section
 from audit.runner import assemble, policy_for, run_seed, run_stages
 
 __all__ = ["audit_predictions", "read_predictions"]
+
+Engine = Literal["pandas", "duckdb", "spark"]
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:
@@ -85,13 +90,15 @@ def audit_predictions(
     positive_label: Any = None,
     config: AuditConfig | Mapping[str, Any] | str | Path | None = None,
     name: str = "predictions",
+    engine: Engine | None = None,
 ) -> AuditResult:
     """Audit a system's predictions: data, performance and fairness sections.
 
     Parameters
     ----------
-    df : DataFrame
-        One row per decision.
+    df : DataFrame, pyspark DataFrame, path or glob
+        One row per decision: a pandas DataFrame, a Spark DataFrame (counted by Spark),
+        or CSV/Parquet files, a glob or a list of them (counted by DuckDB, out of core).
     y_true : str
         Column of true labels: 0/1 (or booleans), or any two values with ``positive_label``.
     y_pred, y_score : str, optional
@@ -108,6 +115,11 @@ def audit_predictions(
     config : AuditConfig, mapping or path, optional
     name : str
         Name shown in the report.
+    engine : {"pandas", "duckdb", "spark"}, optional
+        What reads and counts the table; default: pandas for a pandas DataFrame, Spark
+        for a Spark DataFrame, DuckDB for files. DuckDB and Spark count the table into
+        cells (see ``docs/engines.md``) and give the pandas path's numbers, except that
+        duplicates are not counted and the mitigation what-if runs on the cells.
 
     Returns
     -------
@@ -130,9 +142,26 @@ def audit_predictions(
     ['data', 'performance', 'fairness']
     """
     started = datetime.now(timezone.utc)
+    sensitive = _column_names(sensitive)
+    if engine not in (None, *ENGINES):
+        raise bad_input("engine", f"one of {list(ENGINES)}", describe(engine))
+    if engine in ("duckdb", "spark") or not isinstance(df, pd.DataFrame):
+        options = dict(y_true=y_true, y_pred=y_pred, y_score=y_score, threshold=threshold)
+        options.update(sensitive=sensitive, positive_label=positive_label)
+        cells = _count(df, engine, options)
+        metadata = {"y_true": y_true, "y_pred": y_pred, "y_score": y_score}
+        metadata.update(threshold=threshold, engine=cells.engine, source=cells.source)
+        return audit_cells(
+            cells,
+            metadata=metadata,
+            positive_label=positive_label,
+            config=config,
+            name=name,
+            started=started,
+        )
     settings = load_config(config)
     labels, decisions, scores, groups = _validate(
-        df, y_true, y_pred, y_score, threshold, _column_names(sensitive), positive_label
+        df, y_true, y_pred, y_score, threshold, sensitive, positive_label
     )
     from audit.data._section import SplitData, data_section
     from audit.fairness._section import check_group_counts, fairness_section
@@ -169,30 +198,19 @@ def audit_predictions(
     policy = policy_for(settings)
     sections, stages = run_stages({check: builders[check] for check in checks}, policy)
     manifest = build_manifest(
-        None, settings, data_hash=_frame_sha256(df[sorted(used | set(groups.columns))])
+        None,
+        settings,
+        data_hash=_frame_sha256(df[sorted(used | set(groups.columns))]),
+        engine="pandas",
     )
-    subject = {
-        "name": name,
-        "modality": "predictions",
-        "model_class": "external system (predictions only)",
-        "n_parameters": None,
-        "n_train": None,
-        "n_test": len(labels),
-        "input_shape": [],
-        "n_classes": 2,
-        "class_names": [
-            "negative",
-            f"positive ({positive_label if positive_label is not None else 1})",
-        ],
-        "feature_names": [str(c) for c in features.columns],
-        "sensitive_features": list(groups.columns),
-        "metadata": {
-            "y_true": y_true,
-            "y_pred": y_pred,
-            "y_score": y_score,
-            "threshold": threshold,
-        },
-    }
+    subject = predictions_subject(
+        name=name,
+        n_rows=len(labels),
+        features=list(features.columns),
+        sensitive=list(groups.columns),
+        positive_label=positive_label,
+        metadata={"y_true": y_true, "y_pred": y_pred, "y_score": y_score, "threshold": threshold},
+    )
     return assemble(
         subject,
         sections,
@@ -212,34 +230,35 @@ def performance_section(
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
     from audit.performance._calibration import calibration
-    from audit.performance._section import reliability_figure
 
-    section = Section(id="performance", title="Performance")
     values = {
         "test_accuracy": float(accuracy_score(y_true, y_pred)),
         "test_balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
         "test_f1": float(f1_score(y_true, y_pred, zero_division=0)),
     }
+    cal = None
     if scores is not None and len(np.unique(y_true)) == 2:
         values["test_roc_auc"] = float(roc_auc_score(y_true, scores))
-        proba = np.column_stack([1.0 - scores, scores])
-        cal = calibration(y_true, proba, n_bins=n_bins)
+        cal = calibration(y_true, np.column_stack([1.0 - scores, scores]), n_bins=n_bins)
         values["ece"] = cal.ece
-        section.figures.append(reliability_figure(cal))
-    else:
-        section.notes.append("No scores: ROC AUC and calibration were not measured.")
-    for key, value in values.items():
-        section.metrics.append(
-            Metric(
-                key,
-                value,
-                description=f"{key.removeprefix('test_').replace('_', ' ')} of the predictions",
-            )
-        )
-    section.summary = f"Accuracy {values['test_accuracy']:.3f} on {len(y_true):,} predictions" + (
-        f", ROC AUC {values['test_roc_auc']:.3f}." if "test_roc_auc" in values else "."
-    )
-    return section
+    return performance_from_values(values, cal, n_rows=len(y_true))
+
+
+def _count(df: Any, engine: str | None, options: dict[str, Any]) -> PredictionCells:
+    """Count ``df`` (files, a Spark or pandas DataFrame) with ``engine`` into cells."""
+    from audit.engines._spark import is_spark_frame, read_spark, spark_cells, spark_session
+
+    if is_spark_frame(df):
+        if engine not in (None, "spark"):
+            raise bad_input("engine", "'spark' for a Spark DataFrame", repr(engine))
+        return spark_cells(df, **options)
+    if engine == "spark":
+        if isinstance(df, pd.DataFrame):
+            return spark_cells(spark_session().createDataFrame(df), **options)
+        return spark_cells(read_spark(resolve_files(df)), **options)
+    if not isinstance(df, (pd.DataFrame, str, Path, list, tuple)):
+        raise bad_input("df", "a pandas or Spark DataFrame, or CSV/Parquet files", df)
+    return duckdb_cells(df, **options)
 
 
 def _column_names(sensitive: Any) -> list[str]:

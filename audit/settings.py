@@ -19,6 +19,7 @@ __all__ = [
     "DataSettings",
     "ExplainSettings",
     "FairnessSettings",
+    "MlflowSettings",
     "NoSettings",
     "PerformanceSettings",
     "PrivacySettings",
@@ -49,6 +50,19 @@ class Strict(BaseModel):
 
 class NoSettings(Strict):
     """The settings of a check that takes none."""
+
+
+class MlflowSettings(Strict):
+    """Where ``--mlflow`` (or ``mlflow:`` in the config) logs a run.
+
+    ``tracking_uri`` defaults to MLflow's own (``MLFLOW_TRACKING_URI``, else
+    ``./mlruns``); ``experiment`` to MLflow's active or default experiment;
+    ``run_name`` to the audit's name.
+    """
+
+    tracking_uri: str | None = None
+    experiment: str | None = None
+    run_name: str | None = None
 
 
 class TrainingConfig(Strict):

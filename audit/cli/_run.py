@@ -10,6 +10,7 @@ import typer
 
 from audit.cli._common import FailOn, bad_input_exits, console, finish
 from audit.cli._guard import set_stage
+from audit.cli._mlflow import MLFLOW_HELP, log_if_asked
 from audit.cli._outputs import prepared_out, save_outputs
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ def run_command(
             "you did not write).",
         ),
     ] = False,
+    mlflow: Annotated[bool, typer.Option("--mlflow", help=MLFLOW_HELP)] = False,
 ) -> None:
     """Audit a reference domain, or your own model from the config, and write the report.
 
@@ -128,6 +130,7 @@ def run_command(
         with prepared_out(out, pdf=pdf):
             result = _audit(chosen, settings, config)
             report = save_outputs(result, out, pdf=pdf, keep=True)
+            log_if_asked(result, out, flag=mlflow, setting=settings.mlflow, fail_on=fail_on)
     finish(result, report, fail_on)
 
 
