@@ -226,6 +226,24 @@ class Subject:
         """The training history, when known (``training.history``)."""
         return None if self.training is None else self.training.history
 
+    @classmethod
+    def from_transformers(
+        cls, model: nn.Module, tokenizer: Any, train: Any, test: Any, **options: Any
+    ) -> Subject:
+        """A Subject for a Hugging Face sequence classifier and its texts.
+
+        See :func:`audit.hf.from_transformers` for the options (``max_length``, sensitive
+        columns, group terms, a trainer); needs ``pip install 'rai-audit[hf]'``.
+
+        Examples
+        --------
+        >>> Subject.from_transformers(model, tokenizer, (texts, labels), (texts, labels),
+        ...                           max_length=32)  # doctest: +SKIP
+        """
+        from audit.hf import from_transformers
+
+        return from_transformers(model, tokenizer, train, test, **options)
+
     def with_model(self, model: nn.Module, *, name: str | None = None) -> Subject:
         """A copy of this subject, with the same data and hints, auditing ``model``.
 
