@@ -9,9 +9,11 @@ one line below. Declarations import nothing heavy; ``prepare`` imports what it n
 from audit.domains import (
     _adult,
     _credit,
+    _driving,
     _medical,
     _sequence,
     _sequence_digits,
+    _speech,
     _text,
     _vision,
 )
@@ -20,6 +22,16 @@ from audit.domains._spec import DomainSpec, Plan, Variant
 
 __all__ = ["DomainSpec", "Plan", "Variant", "get_domain", "list_domains", "reference", "register"]
 
-for _module in (_credit, _medical, _vision, _sequence, _sequence_digits, _text, _adult):
+for _module in (
+    _credit,
+    _medical,
+    _vision,
+    _sequence,
+    _sequence_digits,
+    _text,
+    _adult,
+    _driving,
+    _speech,
+):
     register(_module.SPEC)
 del _module

@@ -98,15 +98,13 @@ def baseline_for(ctx: ExplainContext, X: torch.Tensor) -> torch.Tensor:
     return torch.where(keep, X, torch.full_like(X, int(ctx.hints.get("unk_id", pad))))
 
 
-def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
-    """Integrated Gradients, with more steps until the completeness gap is small enough.
+def _until_complete(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor, method: Any):
+    """Run a path method with more steps until its completeness gap is small enough.
 
     The gap |Σ attributions − (f(x) − f(baseline))| relative to |f(x) − f(baseline)|
     is checked on the batch; steps double from ``ig_steps`` up to ``ig_max_steps``.
+    Returns ``(attributions, |delta|, steps, notes)``.
     """
-    from captum.attr import IntegratedGradients
-
-    method = IntegratedGradients(ctx.model)
     s = ctx.settings
     steps, notes = s.ig_steps, []
     baseline = baseline_for(ctx, X)
@@ -129,9 +127,15 @@ def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Ten
         steps = min(steps * 2, s.ig_max_steps)
     if relative > s.ig_tolerance:
         notes.append(f"completeness gap {relative:.3f} above {s.ig_tolerance} at {steps} steps")
-    return Explanation(
-        attr.detach().numpy(), delta=delta.detach().abs().numpy(), steps=steps, notes=notes
-    )
+    return attr.detach(), delta.detach().abs().numpy(), steps, notes
+
+
+def integrated_gradients(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """Integrated Gradients, with more steps until the completeness gap is small enough."""
+    from captum.attr import IntegratedGradients
+
+    attr, delta, steps, notes = _until_complete(ctx, X, target, IntegratedGradients(ctx.model))
+    return Explanation(attr.numpy(), delta=delta, steps=steps, notes=notes)
 
 
 def saliency(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
@@ -185,11 +189,18 @@ def feature_ablation(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor)
 
 
 def occlusion(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
-    """Slide a window of baseline values over the input (2×2 patches, or 3 time steps)."""
+    """Slide a window of baseline values over the input.
+
+    Images: square-ish patches of an eighth of each side (at least 2 pixels) with a stride
+    of half the patch (2×2 with stride 1 on 8×8 digits: 49 windows; 4×5 with stride 2 on
+    32×40: 270; 28×28 with stride 14 on 224×224: 225), so the model runs a few hundred
+    times per row at most, whatever the resolution. Sequences: 3 steps.
+    """
     from captum.attr import Occlusion
 
     if ctx.modality == "image":
-        window, strides = (X.shape[1], 2, 2), (X.shape[1], 1, 1)
+        h, w = max(2, X.shape[2] // 8), max(2, X.shape[3] // 8)
+        window, strides = (X.shape[1], h, w), (X.shape[1], max(1, h // 2), max(1, w // 2))
     else:  # sequence: (time, channels)
         window, strides = (3, X.shape[2]), (1, X.shape[2])
     attr = Occlusion(ctx.model).attribute(
@@ -216,23 +227,13 @@ def gradcam(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Expla
 def layer_integrated_gradients(
     ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor
 ) -> Explanation:
-    """LayerIntegratedGradients on the embedding layer, summed over the embedding."""
+    """LayerIntegratedGradients on the embedding layer, summed over the embedding; more
+    steps until the completeness gap is small enough, as for Integrated Gradients."""
     from captum.attr import LayerIntegratedGradients
 
     method = LayerIntegratedGradients(ctx.model, ctx.hints["embedding_layer"])
-    attr, delta = method.attribute(
-        X,
-        baselines=baseline_for(ctx, X),
-        target=target,
-        n_steps=ctx.settings.ig_steps,
-        internal_batch_size=ctx.settings.batch_size * 8,
-        return_convergence_delta=True,
-    )
-    return Explanation(
-        attr.sum(dim=-1).detach().numpy(),
-        delta=delta.detach().abs().numpy(),
-        steps=ctx.settings.ig_steps,
-    )
+    attr, delta, steps, notes = _until_complete(ctx, X, target, method)
+    return Explanation(attr.sum(dim=-1).numpy(), delta=delta, steps=steps, notes=notes)
 
 
 def is_differentiable(model: nn.Module, row: torch.Tensor) -> bool:
