@@ -13,6 +13,7 @@ from torch import nn
 
 from audit._outputs import OutputLoss, loss_and_hits, probe_spec
 from audit._seeds import as_seed
+from audit._threads import one_thread
 from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
 from audit.recipe import Recipe
@@ -199,7 +200,8 @@ def make_trainer(
     """A ``trainer(X, y, seed, *, private=...) -> nn.Module`` for shadow models and twins.
 
     Each call builds ``model_factory()`` with weights drawn from ``seed`` and trains it
-    on ``(X, y)`` with ``recipe`` (no validation, no early stopping), with the loss its
+    on ``(X, y)`` with ``recipe`` (no validation, no early stopping) on one thread (as
+    the reference targets train; shadows in parallel each take one), with the loss its
     output calls for (binary cross-entropy for one logit, see :func:`fit`): with :func:`fit`,
     or :func:`audit.privacy.fit_private` (opacus, imported then) when ``private``
     (``PrivacySettings``) is given. The trainer's own ``private=`` keyword overrides the
@@ -223,11 +225,12 @@ def make_trainer(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(as_seed(seed))
             model = model_factory()
-        if settings is None:
-            return fit(model, (X, y), recipe=plain, seed=seed).model
-        from audit.privacy import fit_private
+        with one_thread():  # as the reference targets train: small batches, no contention
+            if settings is None:
+                return fit(model, (X, y), recipe=plain, seed=seed).model
+            from audit.privacy import fit_private
 
-        return fit_private(model, (X, y), recipe=plain, seed=seed, settings=settings).model
+            return fit_private(model, (X, y), recipe=plain, seed=seed, settings=settings).model
 
     trainer.recipe = plain
     return trainer
