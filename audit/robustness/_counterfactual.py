@@ -84,7 +84,10 @@ def text_counterfactual(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``X`` with every group term swapped for its counterpart, and which rows changed.
 
-    Pairs whose words are not both in ``vocabulary`` are skipped.
+    Each word is matched as it is and with the word-start markers of byte-level BPE
+    (``Ġmary``) and SentencePiece (``▁mary``), in both cases (``Mary``): a pair is swapped
+    in every form where the vocabulary has both of its words as single tokens. Other
+    pairs are skipped.
 
     Examples
     --------
@@ -93,12 +96,18 @@ def text_counterfactual(
     ...                                    pairs=[("mary", "john"), ("she", "he")])
     >>> out.tolist(), changed.tolist()
     ([[0, 1, 2], [0, 3, 3]], [False, False])
+    >>> text_counterfactual(torch.tensor([[1, 3]]), vocabulary=["[PAD]", "Ġmary", "x", "Ġjohn"],
+    ...                     pairs=[("mary", "john")])[0].tolist()
+    [[3, 1]]
     """
     index = {word: i for i, word in enumerate(vocabulary)}
     table = torch.arange(len(vocabulary), dtype=X.dtype)
     for a, b in pairs:
-        if a in index and b in index:
-            table[index[a]], table[index[b]] = index[b], index[a]
+        for mark in ("", "Ġ", "▁"):
+            for case in (str.lower, str.capitalize):
+                wa, wb = mark + case(a), mark + case(b)
+                if wa in index and wb in index and wa != wb:
+                    table[index[wa]], table[index[wb]] = index[wb], index[wa]
     inside = (X >= 0) & (X < len(vocabulary))
     out = torch.where(inside, table[X.clamp(0, len(vocabulary) - 1)], X)
     return out, (out != X).any(dim=1)
