@@ -23,7 +23,7 @@ from audit.fairness._disparity_metrics import (
     reference_group,
 )
 from audit.fairness._figures import group_rates_figure
-from audit.fairness._groups import GroupEncoder, max_groups_of
+from audit.fairness._groups import GroupCodes, GroupEncoder, max_groups_of
 from audit.fairness._rates import RATE_NAMES, confusion_counts, group_rates_frame
 from audit.fairness._whatif import MitigationData, add_mitigation
 from audit.results import Section, Table
@@ -167,70 +167,7 @@ def fairness_section(
     for feature in encoder.features:  # the intersection's small cells are flagged, not refused
         one_class_groups(feature, groups, counts_of[feature], settings, section)
 
-    features = []  # (feature, group names, counts per group, judged mask, rates by group)
-    for feature in groups.features:
-        names, counts = groups.names[feature], counts_of[feature]
-        by_group = group_rates_frame(counts, names, feature)
-        judged = by_group["count"].to_numpy() >= settings.min_group_size
-        section.notes += small_group_notes(feature, names, counts, judged, settings)
-        features.append((feature, names, counts, judged, by_group))
-    # every pair of judged groups, every rate, every feature: one family (Bonferroni)
-    family = sum(int(j.sum()) * (int(j.sum()) - 1) // 2 for *_, j, _ in features) * len(RATE_PARTS)
-    alpha = (1 - settings.ci_level) / max(family, 1)
-    rows, interval_rows = [], []
-    for feature, names, counts, judged, by_group in features:
-        rates = {name: by_group[name].to_numpy(dtype=np.float64) for name in RATE_NAMES}
-        values = by_group.to_numpy(dtype=np.float64).tolist()
-        rows += [[feature, g, *v, bool(j)] for g, v, j in zip(names, values, judged, strict=True)]
-        if settings.intervals:
-            interval_rows += group_interval_rows(feature, names, counts, settings.ci_level)
-        if judgeable(section, feature, names, judged, settings):
-            reference = reference_group(
-                feature, names, judged, by_group["count"].to_numpy(), settings
-            )
-            found = None
-            if settings.intervals:
-                position = int(np.cumsum(judged)[reference] - 1) if judged[reference] else None
-                found = contrasts(counts[judged], alpha, position)
-            add_disparities(section, feature, rates, judged, found)
-            add_reference_ratios(section, feature, names, rates, judged, reference, found)
-        section.figures.append(group_rates_figure(feature, by_group))
-    if not section.metrics:
-        section.summary = NOTHING_JUDGED
-    if settings.intervals and family:
-        section.notes.append(
-            f"Verdicts judge intervals, not estimates: every interval of a disparity is a "
-            f"simultaneous {settings.ci_level:.0%} interval over the {family} group contrasts "
-            "this section judges (pairs of groups x rates x sensitive features; Bonferroni, "
-            "each pair's ratio by the log-adjusted and its difference by Newcombe's interval, "
-            "statsmodels), so the chance of a false FAIL anywhere in the section is at most "
-            f"{1 - settings.ci_level:.0%}. A metric whose interval straddles a limit is an "
-            "inconclusive WARN."
-        )
-
-    section.tables.append(
-        Table(
-            id="by_group",
-            title="Metrics by group",
-            columns=["sensitive_feature", "group", *RATE_NAMES, "judged"],
-            rows=rows,
-            caption=f"Positive class: {positive_name!r}. Selection rate is the share predicted "
-            "positive; base rate the share truly positive. 'judged' groups are large enough to "
-            "enter the verdicts.",
-        )
-    )
-    if interval_rows:
-        pct = round(settings.ci_level * 100, 1)
-        section.tables.append(
-            Table(
-                id="group_intervals",
-                title=f"{pct:g}% intervals of group rates",
-                columns=["sensitive_feature", "group", "metric", "value", "ci_low", "ci_high"],
-                rows=interval_rows,
-                caption="Wilson score intervals (statsmodels), one group and rate at a time; "
-                "the verdicts use the simultaneous intervals of the contrasts instead.",
-            )
-        )
+    judge_counts(section, groups, counts_of, settings, positive_name)
     if settings.mitigation:
         add_mitigation(
             section,
@@ -263,3 +200,80 @@ def group_interval_rows(feature, names, counts, level: float) -> list[list]:
                 [feature, group, rate, value[i], *((low[i], high[i]) if defined else (None, None))]
             )
     return rows
+
+
+def judge_counts(
+    section: Section,
+    groups: GroupCodes,
+    counts_of: dict[str, np.ndarray],
+    settings: FairnessSettings,
+    positive_name: str,
+) -> None:
+    """The steps of :func:`fairness_section` after the counts: tables, disparities, notes.
+
+    ``counts_of`` maps each feature of ``groups`` (the encoder's group codes) to its
+    confusion counts ``(groups, 2, 2)``; the predictions engines count those cells where
+    the data lives and call this with them, so every path judges the same way.
+    """
+    features = []
+    for feature in groups.features:
+        names, counts = groups.names[feature], counts_of[feature]
+        by_group = group_rates_frame(counts, names, feature)
+        judged = by_group["count"].to_numpy() >= settings.min_group_size
+        section.notes += small_group_notes(feature, names, counts, judged, settings)
+        features.append((feature, names, counts, judged, by_group))
+    family = sum(int(j.sum()) * (int(j.sum()) - 1) // 2 for *_, j, _ in features) * len(RATE_PARTS)
+    alpha = (1 - settings.ci_level) / max(family, 1)
+    rows, interval_rows = [], []
+    for feature, names, counts, judged, by_group in features:
+        rates = {name: by_group[name].to_numpy(dtype=np.float64) for name in RATE_NAMES}
+        values = by_group.to_numpy(dtype=np.float64).tolist()
+        rows += [[feature, g, *v, bool(j)] for g, v, j in zip(names, values, judged, strict=True)]
+        if settings.intervals:
+            interval_rows += group_interval_rows(feature, names, counts, settings.ci_level)
+        if judgeable(section, feature, names, judged, settings):
+            reference = reference_group(
+                feature, names, judged, by_group["count"].to_numpy(), settings
+            )
+            found = None
+            if settings.intervals:
+                position = int(np.cumsum(judged)[reference] - 1) if judged[reference] else None
+                found = contrasts(counts[judged], alpha, position)
+            add_disparities(section, feature, rates, judged, found)
+            add_reference_ratios(section, feature, names, rates, judged, reference, found)
+        section.figures.append(group_rates_figure(feature, by_group))
+    if not section.metrics:
+        section.summary = NOTHING_JUDGED
+    if settings.intervals and family:
+        section.notes.append(
+            f"Verdicts judge intervals, not estimates: every interval of a disparity is a "
+            f"simultaneous {settings.ci_level:.0%} interval over the {family} group contrasts "
+            "this section judges (pairs of groups x rates x sensitive features; Bonferroni, "
+            "each pair's ratio by the log-adjusted and its difference by Newcombe's interval, "
+            "statsmodels), so the chance of a false FAIL anywhere in the section is at most "
+            f"{1 - settings.ci_level:.0%}. A metric whose interval straddles a limit is an "
+            "inconclusive WARN."
+        )
+    section.tables.append(
+        Table(
+            id="by_group",
+            title="Metrics by group",
+            columns=["sensitive_feature", "group", *RATE_NAMES, "judged"],
+            rows=rows,
+            caption=f"Positive class: {positive_name!r}. Selection rate is the share predicted "
+            "positive; base rate the share truly positive. 'judged' groups are large enough to "
+            "enter the verdicts.",
+        )
+    )
+    if interval_rows:
+        pct = round(settings.ci_level * 100, 1)
+        section.tables.append(
+            Table(
+                id="group_intervals",
+                title=f"{pct:g}% intervals of group rates",
+                columns=["sensitive_feature", "group", "metric", "value", "ci_low", "ci_high"],
+                rows=interval_rows,
+                caption="Wilson score intervals (statsmodels), one group and rate at a time; "
+                "the verdicts use the simultaneous intervals of the contrasts instead.",
+            )
+        )
