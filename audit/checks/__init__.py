@@ -15,6 +15,11 @@ from audit.checks import (
     _data,
     _explainability,
     _fairness,
+    _generation_bias,
+    _lm_compute,
+    _lm_explainability,
+    _lm_performance,
+    _memorization,
     _performance,
     _privacy,
     _robustness,
@@ -49,6 +54,12 @@ for _module in (
     _fairness,
     _robustness,
     _privacy,
+    # language-model checks (Check.subjects == "language_model")
+    _lm_performance,
+    _memorization,
+    _generation_bias,
+    _lm_explainability,
+    _lm_compute,
     _compute,
 ):
     register_check(_module.CHECK)

@@ -107,6 +107,32 @@ def _status(completeness: str, essential: list[str], found: list[str]) -> str:
     return "pass" if all(v == "pass" for v in essential) else "info"
 
 
+def _kind(present: dict[str, Section]) -> str:
+    """The kind of subject the sections audit: a language model when one of them comes
+    from a language-model check, else a classifier."""
+    from audit.checks import check_names, get_check
+
+    known = set(check_names())
+    kinds = {get_check(sid).subjects for sid in present if sid in known}
+    return "language_model" if "language_model" in kinds else "classifier"
+
+
+def _for_kind(needs: list[Need], kind: str) -> list[Need]:
+    """The evidence checks of ``kind`` can give (unregistered checks are kept, to be named
+    missing). When none of it is essential while the provision had essential evidence
+    (of the other kind: a language model's rows under a classifier's essentials), all of
+    it becomes essential: it is all this kind of subject has to show."""
+    from dataclasses import replace
+
+    from audit.checks import check_names, get_check
+
+    known = set(check_names())
+    kept = [n for n in needs if n.check not in known or get_check(n.check).subjects == kind]
+    if kept and any(n.essential for n in needs) and not any(n.essential for n in kept):
+        kept = [replace(n, essential=True) for n in kept]
+    return kept
+
+
 def _row(entry: dict[str, Any], present: dict[str, Section], order: list[str]) -> dict[str, Any]:
     """The row of one provision (an entry of :func:`load_mapping`)."""
     from audit.checks import check_names
@@ -115,6 +141,7 @@ def _row(entry: dict[str, Any], present: dict[str, Section], order: list[str]) -
     named = {need.check for need in needs}
     needs += [Need(name, "its section") for name in entry["sections"] if name not in named]
     registered = set(check_names())
+    needs = _for_kind(needs, _kind(present))
     ledger, missing = [], []
     used: dict[str, dict[str, Metric]] = {}
     essential_sections: set[str] = set()
@@ -146,7 +173,11 @@ def _row(entry: dict[str, Any], present: dict[str, Section], order: list[str]) -
     essentials = [item for item in ledger if item["essential"]]
     count = sum(item["measured"] for item in essentials)
     completeness = (
-        MEASURED if count == len(essentials) else PARTLY_MEASURED if count else NOT_MEASURED
+        MEASURED
+        if essentials and count == len(essentials)
+        else PARTLY_MEASURED
+        if count
+        else NOT_MEASURED
     )
     # one entry per section: essential ones first, each group in the report's order
     ranked = sorted(

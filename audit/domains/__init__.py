@@ -10,6 +10,7 @@ from audit.domains import (
     _adult,
     _credit,
     _driving,
+    _gpt,
     _medical,
     _sequence,
     _sequence_digits,
@@ -32,6 +33,7 @@ for _module in (
     _adult,
     _driving,
     _speech,
+    _gpt,
 ):
     register(_module.SPEC)
 del _module

@@ -114,6 +114,19 @@ class DomainSpec:
             raise bad_input("variants", expected, self.variants)
 
     @property
+    def kind(self) -> str:
+        """The kind of subject it builds: ``"language_model"`` for a language model (the
+        ``language`` modality), else ``"classifier"``; a run's default checks follow it.
+
+        Examples
+        --------
+        >>> from audit.domains import get_domain
+        >>> get_domain("credit").kind, get_domain("gpt").kind
+        ('classifier', 'language_model')
+        """
+        return "language_model" if self.modality == "language" else "classifier"
+
+    @property
     def variant_names(self) -> tuple[str, ...]:
         """The names of the variants, the default first."""
         return tuple(variant.name for variant in self.variants)
