@@ -12,7 +12,7 @@ $(BIN)/rai-audit: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	@# Pinned CPU torch first, so the package's torch range never pulls a CUDA build.
 	$(BIN)/python -m pip install -q $(TORCH)
-	$(BIN)/python -m pip install -q -e '.[dev,hf,spark,mlflow]'
+	$(BIN)/python -m pip install -q -e '.[dev,hf,spark,mlflow,ray]'
 	@touch $@
 
 venv: $(BIN)/rai-audit

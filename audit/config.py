@@ -1,10 +1,10 @@
 """Audit configuration, loaded from YAML and validated with pydantic.
 
 The top-level keys are fixed (``seed``, ``domain``, ``subject``, ``checks``,
-``training``, ``policy``, ``model_card``, ``mlflow``); every registered check adds one block,
-named after it and validated with its settings model (:mod:`audit.checks`). A wrong
-key or type gives a :class:`~audit.errors.ConfigError` whose message names the
-key's path, e.g. ``config: policy.thresholds.ece.warn: ...``.
+``training``, ``policy``, ``model_card``, ``mlflow``, ``engine``, ``budget_s``); every
+registered check adds one block, named after it and validated with its settings model
+(:mod:`audit.checks`). A wrong key or type gives a :class:`~audit.errors.ConfigError`
+whose message names the key's path, e.g. ``config: policy.thresholds.ece.warn: ...``.
 
 A config file is untrusted input: it is read up to :data:`MAX_CONFIG_BYTES` (1 MB),
 parsed with PyYAML's safe loader without aliases (``*name``: an alias bomb of a few
@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError, create_model, field_validator
 
 from audit._seeds import as_seed
 from audit.errors import ConfigError, clip, validation_message
-from audit.settings import MlflowSettings, Strict, TrainingConfig
+from audit.settings import EngineSettings, MlflowSettings, Strict, TrainingConfig
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -85,6 +85,8 @@ class AuditConfig(Strict):
     30
     >>> AuditConfig.model_validate({"seed": 2**32 + 5}).seed
     5
+    >>> AuditConfig.model_validate({"engine": "ray"}).engine.name
+    'ray'
     """
 
     seed: int | None = Field(default=None, ge=0)
@@ -99,6 +101,17 @@ class AuditConfig(Strict):
     mlflow: MlflowSettings | bool | None = Field(
         default=None,
         description="log the run to MLflow: true, or {tracking_uri, experiment, run_name}",
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="compute budget in seconds: checks scale rows, steps and shadow models "
+        "down to fit it, and say so (see audit.budget)",
+    )
+    engine: EngineSettings = Field(
+        default_factory=EngineSettings,
+        description="where shadow models and the utility curve train: serial (default) or "
+        "ray, or {name, address, workers}",
     )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> AuditConfig:
@@ -131,6 +144,11 @@ class AuditConfig(Strict):
     @classmethod
     def _generator_seed(cls, value: int | None) -> int | None:
         return None if value is None else as_seed(value)
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_by_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
 
     @field_validator("checks")
     @classmethod

@@ -31,13 +31,14 @@ _PACKAGES = (
 
 def package_versions() -> dict[str, str | None]:
     """Installed versions of the packages an audit depends on."""
-    versions: dict[str, str | None] = {}
-    for name in _PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+    return {name: _version(name) for name in _PACKAGES}
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def state_sha256(model: torch.nn.Module) -> str:
@@ -89,6 +90,10 @@ def build_manifest(
 
     Without a subject (audited predictions), there is no model hash and ``data_hash``
     gives the data's; ``engine`` names what counted the table (pandas, duckdb, spark).
+    With a subject, ``engine`` and ``workers`` say where the model audits' trainings ran
+    (the config's ``engine``: ``serial`` with 1 worker, or ``ray`` with its workers, and
+    ``engine_address`` a cluster's address); the seconds of each stage are in
+    ``runtime["stages"]``.
     """
     if subject is None:
         return {
@@ -97,16 +102,26 @@ def build_manifest(
             "data_sha256": data_hash,
             "torch_threads": None,
             "engine": engine,
+            "workers": None,
             "runtime": {},
         }
+    from audit.engines._tasks import engine_record
+
+    record = engine_record(getattr(config, "engine", None))
+    environment = _environment(config)
+    if record["engine"] == "ray":
+        environment["versions"]["ray"] = _version("ray")
     return {
-        **_environment(config),
+        **environment,
         "subject_seed": getattr(subject, "seed", None),
         "model_sha256": state_sha256(subject.model),
         "data_sha256": data_sha256(
             subject.X_train, subject.y_train, subject.X_test, subject.y_test
         ),
         "torch_threads": _torch_threads(),
+        "engine": engine or record["engine"],
+        "workers": record["workers"],
+        "engine_address": record["address"],
         "runtime": {},
     }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audit._seeds import as_seed
-from audit.checks import RunContext, check_names, get_check
+from audit.checks import RunContext, check_names, get_check, list_checks
 from audit.compliance import compliance_rows
 from audit.config import AuditConfig, load_config
 from audit.errors import bad_input
@@ -40,6 +40,7 @@ def run(
     *,
     on_stage: StageCallback | None = None,
     on_progress: Callable[[str, str, int, int], None] | None = None,
+    budget_s: float | None = None,
 ) -> AuditResult:
     """Audit ``subject``: run each check, judge its metrics by the policy, collect the result.
 
@@ -49,8 +50,9 @@ def run(
         The model and data to audit.
     checks : sequence of str, optional
         Names of registered checks (``"performance"``, ``"fairness"``, or one of your
-        own, see :func:`audit.register_check`); default: the config's list, else all,
-        in the registry's order.
+        own, see :func:`audit.register_check`); default: the config's list, else all
+        those for the subject's kind (``subject.kind``: ``"classifier"`` unless it is a
+        language model), in the registry's order. A check for another kind is an error.
     config : AuditConfig, mapping or path to YAML, optional
         Settings (one block per check) and policy thresholds; default: the checks'
         defaults. Its ``seed`` (default: the subject's seed, else 0) seeds every check:
@@ -61,6 +63,12 @@ def run(
     on_progress : callable, optional
         Called as ``on_progress(check, stage, step, total)`` before each step of a long
         loop inside a check (``"privacy", "shadow", 2, 4``).
+    budget_s : float, optional
+        A compute budget in seconds for the checks (default: the config's ``budget_s``;
+        none: the settings as given). Each check with a cost model estimates its time
+        from the model's measured cost per example, and those that can shrink are
+        scaled by one fraction to fit; each scaled section says what changed, and the
+        manifest's ``runtime.budget`` records the plan (see :mod:`audit.budget`).
 
     Returns
     -------
@@ -80,26 +88,43 @@ def run(
     if not isinstance(subject, Subject):
         raise bad_input("subject", "an audit.Subject", subject)
     config = load_config(config)
-    names = list(checks) if checks is not None else list(config.checks or check_names())
+    kind = getattr(subject, "kind", "classifier")
+    fitting = [c.name for c in list_checks() if c.subjects == kind]
+    names = list(checks) if checks is not None else list(config.checks or fitting)
     if isinstance(checks, str) or not names:
         raise bad_input("checks", f"a non-empty list of names from {check_names()}", checks)
     specs = [get_check(name) for name in names]
+    unfit = [spec.name for spec in specs if spec.subjects != kind]
+    if unfit:
+        raise bad_input("checks", f"checks for a {kind} subject, from {fitting}", f"{unfit}")
     seed = run_seed(config, subject)
     config = config.model_copy(update={"seed": seed})
     policy = policy_for(config)
     started = datetime.now(timezone.utc)
     contexts = RunContext.for_checks(
-        seed, names, subject_seed=subject.seed, progress=on_progress
+        seed, names, subject_seed=subject.seed, progress=on_progress, engine=config.engine
     )
+    settings = {spec.name: config.settings_of(spec.name) for spec in specs}
+    budget = budget_s if budget_s is not None else config.budget_s
+    plan = None
+    if budget is not None:
+        from audit.budget import measure_workload, plan_budget
+
+        settings, plan = plan_budget(settings, specs, measure_workload(subject), budget_s=budget)
     builders = {
         spec.name: (
-            lambda spec=spec: spec.run(subject, config.settings_of(spec.name), contexts[spec.name])
+            lambda spec=spec: spec.run(subject, settings[spec.name], contexts[spec.name])
         )
         for spec in specs
     }
     sections, stages = run_stages(builders, policy, on_stage=on_stage)
+    if plan is not None:
+        for section in sections:
+            note = plan.note_for(section.id)
+            if note:
+                section.notes.insert(0, note)
     stages = {**training_stages(subject), **stages}
-    return assemble(
+    result = assemble(
         _subject_record(subject),
         sections,
         policy,
@@ -110,6 +135,9 @@ def run(
         training_data=subject.dataset,
         card_defaults=_domain_card(subject),
     )
+    if plan is not None:  # measured seconds decide it: a runtime record, like the times
+        result.manifest["runtime"]["budget"] = plan.to_dict()
+    return result
 
 
 def _domain_card(subject: Subject) -> dict[str, Any]:

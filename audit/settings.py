@@ -17,6 +17,7 @@ __all__ = [
     "REFERENCE_RATES",
     "ComputeSettings",
     "DataSettings",
+    "EngineSettings",
     "ExplainSettings",
     "FairnessSettings",
     "MlflowSettings",
@@ -63,6 +64,23 @@ class MlflowSettings(Strict):
     tracking_uri: str | None = None
     experiment: str | None = None
     run_name: str | None = None
+
+
+class EngineSettings(Strict):
+    """Where the model audits' independent trainings run (``engine:`` in the config).
+
+    ``serial`` (the default) trains shadow models and the points of the privacy–utility
+    curve one after another in this process; ``ray`` runs each as a Ray task (``pip
+    install 'rai-audit[ray]'``), on a local Ray started with ``workers`` CPUs, or on
+    the cluster at ``address`` (e.g. ``"auto"`` or ``"ray://head:10001"``), at most
+    ``workers`` tasks at a time (default: every CPU it has). Each task carries its own
+    seed and trains on one torch thread, so both give the same numbers.
+    ``engine: ray`` is short for ``engine: {name: ray}``.
+    """
+
+    name: Literal["serial", "ray"] = "serial"
+    address: str | None = None
+    workers: int | None = Field(default=None, ge=1, le=4096)
 
 
 class TrainingConfig(Strict):

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from audit.checks._registry import Advice, Check, RunContext
+from audit.explain._cost import explain_cost, explain_shrink
 from audit.results import Section, Table, Threshold, worst_verdict
 from audit.settings import ExplainSettings
 
@@ -180,4 +181,6 @@ CHECK = Check(
     evidence=("EU AI Act Art. 13", "NIST AI RMF MEASURE 2.9"),
     summary="attributions (captum, shap) with trust evidence and a badge per method",
     advice=ADVICE,
+    cost=explain_cost,
+    shrink=explain_shrink,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from audit.checks._privacy_cost import privacy_cost, privacy_shrink
 from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Metric, Section, Threshold, worst_verdict
 from audit.settings import PrivacySettings
@@ -30,6 +31,7 @@ def run(
         settings,
         seed=0 if context is None else context.seed,
         progress=None if context is None else context.progress,
+        engine=None if context is None else context.engine,
     )
 
 
@@ -136,4 +138,6 @@ CHECK = Check(
     evidence=("EU AI Act Art. 15", "GDPR Art. 25", "NIST AI RMF MEASURE 2.10"),
     summary="DP-SGD record, membership inference (loss threshold, offline LiRA), cost of privacy",
     advice=ADVICE,
+    cost=privacy_cost,
+    shrink=privacy_shrink,
 )

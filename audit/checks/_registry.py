@@ -21,13 +21,14 @@ from pydantic import BaseModel
 
 from audit.errors import bad_input, describe
 from audit.results import Section, Threshold
-from audit.settings import NoSettings
+from audit.settings import EngineSettings, NoSettings
 
 if TYPE_CHECKING:
     from audit.subject import Subject
 
 __all__ = [
     "RESERVED_NAMES",
+    "SUBJECT_KINDS",
     "Advice",
     "Check",
     "RunContext",
@@ -38,9 +39,23 @@ __all__ = [
     "unregister_check",
 ]
 
+#: The kinds of subject a check audits (``Check.subjects``, a subject's ``kind``).
+SUBJECT_KINDS = ("classifier", "language_model")
+
 #: Top-level config keys that a check may not take as its name.
 RESERVED_NAMES = frozenset(
-    {"seed", "domain", "subject", "checks", "training", "policy", "model_card"}
+    {
+        "seed",
+        "domain",
+        "subject",
+        "checks",
+        "training",
+        "policy",
+        "model_card",
+        "engine",
+        "mlflow",
+        "budget_s",
+    }
 )
 
 
@@ -59,6 +74,9 @@ class RunContext:
         whichever other checks run with it; :meth:`rng` draws from it.
     subject_seed : int or None
         The seed the subject was built with, when known.
+    engine : EngineSettings
+        Where a check runs its independent trainings (the config's ``engine``:
+        serial, or Ray tasks; see :func:`audit.engines._tasks.map_tasks`).
 
     Examples
     --------
@@ -70,6 +88,7 @@ class RunContext:
     seed: int
     seed_sequence: np.random.SeedSequence
     subject_seed: int | None = None
+    engine: EngineSettings = field(default_factory=EngineSettings)
     #: ``progress(stage, step, total)`` before each step of a long loop (shadow models,
     #: methods); the runner prints it, a check only calls it
     progress: Callable[[str, int, int], None] | None = field(
@@ -88,6 +107,7 @@ class RunContext:
         *,
         subject_seed: int | None = None,
         progress: Callable[[str, str, int, int], None] | None = None,
+        engine: EngineSettings | None = None,
     ) -> dict[str, RunContext]:
         """One context per check: the run's seed and a child seed sequence each.
 
@@ -99,6 +119,7 @@ class RunContext:
                 seed=seed,
                 seed_sequence=np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)),
                 subject_seed=subject_seed,
+                engine=engine or EngineSettings(),
                 progress=None if progress is None else functools.partial(progress, name),
             )
             for name in names
@@ -154,6 +175,19 @@ class Check:
     advice : mapping of str to Advice
         For judged metrics, by metric name: their meaning in words, why they matter and
         the next step, shown at the top of the report when they set a WARN or FAIL.
+    subjects : str
+        The kind of subject the check audits: ``"classifier"`` (an :class:`audit.Subject`)
+        or ``"language_model"`` (an :class:`audit.lm.LanguageModelSubject`, whose
+        ``kind`` says so). A run's default checks are those of its subject's kind.
+    cost : callable, optional
+        ``cost(settings, workload) -> seconds``: what the check will take on a subject
+        whose model costs :class:`audit.budget.Workload` (the passes it plans, times the
+        measured seconds of one, plus its overhead). Checks without one count as a
+        couple of seconds in a compute budget.
+    shrink : callable, optional
+        ``shrink(settings, fraction) -> (settings, changes)``: settings costing about
+        ``fraction`` of these (fewer rows, steps or models) and the changes in words, so
+        that :func:`audit.budget.plan_budget` can fit a run to a budget.
 
     Examples
     --------
@@ -176,6 +210,9 @@ class Check:
     evidence: tuple[str, ...] = ()
     summary: str = ""
     advice: Mapping[str, Advice] = field(default_factory=dict)
+    subjects: str = "classifier"
+    cost: Callable[[Any, Any], float] | None = None
+    shrink: Callable[[Any, float], tuple[Any, list[str]]] | None = None
 
     def __post_init__(self) -> None:
         name = self.name
@@ -205,6 +242,8 @@ class Check:
             isinstance(k, str) and isinstance(v, Advice) for k, v in self.advice.items()
         ):
             raise bad_input("check.advice", "a mapping of metric name to Advice", self.advice)
+        if self.subjects not in SUBJECT_KINDS:
+            raise bad_input("check.subjects", f"one of {list(SUBJECT_KINDS)}", repr(self.subjects))
         object.__setattr__(self, "advice", dict(self.advice))
         object.__setattr__(self, "thresholds", dict(self.thresholds))
         object.__setattr__(self, "evidence", tuple(self.evidence))

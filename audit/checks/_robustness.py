@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Section, Threshold
+from audit.robustness._cost import robustness_cost, robustness_shrink
 from audit.robustness._settings import RobustnessSettings
 from audit.verdicts import verdict_sentence
 
@@ -95,4 +96,6 @@ CHECK = Check(
     summary="accuracy under corruptions and L∞/L2 attacks, per-group flips and flip "
     "distances, counterfactual probes",
     advice=ADVICE,
+    cost=robustness_cost,
+    shrink=robustness_shrink,
 )

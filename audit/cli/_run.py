@@ -100,6 +100,25 @@ def run_command(
         ),
     ] = False,
     mlflow: Annotated[bool, typer.Option("--mlflow", help=MLFLOW_HELP)] = False,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            min=1,
+            help="Compute budget in seconds for the checks: rows, IG steps and shadow models "
+            "scale down to fit it, and the report says what was scaled. Overrides the "
+            "config's budget_s.",
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Where shadow models and the privacy–utility curve train: serial (default) "
+            "or ray (local Ray, all CPUs; pip install 'rai-audit[ray]'). Overrides the "
+            "config's engine.",
+        ),
+    ] = None,
 ) -> None:
     """Audit a reference domain, or your own model from the config, and write the report.
 
@@ -116,6 +135,10 @@ def run_command(
         if seed is not None:
             settings = settings.model_copy(update={"seed": seed})
         settings = _with_privacy_flags(settings, dp, epsilon, delta, max_grad_norm)
+        if engine is not None:
+            settings = settings.model_copy(update={"engine": engine})
+        if budget is not None:
+            settings = settings.model_copy(update={"budget_s": budget})
         chosen = domain or (None if settings.subject else settings.domain)
         if chosen is None and settings.subject is None:
             raise bad_input(

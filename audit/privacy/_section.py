@@ -22,7 +22,7 @@ from audit.privacy._figures import attack_table, key_points_table, roc_figure, u
 from audit.privacy._shadows import Progress
 from audit.privacy._twin import accepts_private, cost_of_privacy, cost_table
 from audit.results import Metric, Section, Table
-from audit.settings import PrivacySettings
+from audit.settings import EngineSettings, PrivacySettings
 from audit.subject import Subject
 
 __all__ = ["SECTION_ID", "TITLE", "run"]
@@ -40,6 +40,7 @@ def run(
     *,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str | EngineSettings | None = "serial",
 ) -> Section:
     """Report DP training and attack the model's training rows with membership inference.
 
@@ -56,6 +57,9 @@ def run(
     points) are listed in the table ``stages``; ``progress``, when given, is called as
     ``progress(stage, step, total)`` before each of them (``("shadow", 2, 4)``,
     ``("non-private twin", 1, 1)``, ``("utility curve", 1, 3)``), for a front end to show.
+    These trainings run as independent tasks on ``engine`` (``"serial"``, or ``"ray"``
+    / an :class:`~audit.settings.EngineSettings`: Ray tasks, see
+    :func:`audit.engines._tasks.map_tasks`), with the same results.
 
     The judged figures (per attack: the AUC with its bootstrap interval, the split-half
     ε lower bound, the TPR at 1% FPR with its interval where estimable) are computed
@@ -97,7 +101,7 @@ def run(
     if not settings.attack:
         section.notes.append("Membership inference was switched off (privacy.attack: false).")
     else:
-        scores = _attack_scores(subject, settings, seed, section.notes, stages, progress)
+        scores = _attack_scores(subject, settings, seed, section.notes, stages, progress, engine)
         level, judged = _family_level(scores)
         section.notes.append(
             f"Intervals and bounds are at {_pct(level)} each, so that the {judged} judged "
@@ -128,7 +132,9 @@ def run(
     curve = None if training is None else training.utility_curve
     if twin is None and isinstance(record, dict) and record.get("epsilon") is not None:
         if accepts_private(training.trainer):
-            twin, curve = cost_of_privacy(subject, settings, seed, stages, progress=progress)
+            twin, curve = cost_of_privacy(
+                subject, settings, seed, stages, progress=progress, engine=engine
+            )
         else:
             section.notes.append(
                 "The cost of privacy (a non-private twin and the privacy–utility curve) was "
@@ -209,6 +215,7 @@ def _attack_scores(
     notes: list[str],
     stages: dict[str, float],
     progress: Progress | None = None,
+    engine: str | EngineSettings | None = "serial",
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each attack's membership scores (higher: member) and the rows' true membership."""
     X = torch.cat([subject.X_train, subject.X_test])
@@ -244,7 +251,7 @@ def _attack_scores(
     else:
         start = time.perf_counter()
         in_mask, shadows = shadow_scores(
-            trainer, X, y, k=settings.shadow_models, seed=seed, progress=progress
+            trainer, X, y, k=settings.shadow_models, seed=seed, progress=progress, engine=engine
         )
         stages["shadow_models"] = round(time.perf_counter() - start, 4)
         lira = lira_scores(phi[rows], shadows[:, rows], ~in_mask[:, rows])

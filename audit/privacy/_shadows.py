@@ -2,11 +2,15 @@
 
 Shadow models train on random halves of the rows with the subject's trainer; offline
 LiRA scores each row by where the target's confidence falls among its out-shadows'.
+The trainings are independent tasks (:func:`audit.engines._tasks.map_tasks`): one after
+another here, or as Ray tasks with ``engine="ray"``, with the same results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -14,9 +18,11 @@ from scipy.stats import norm
 from torch import nn
 
 from audit._outputs import adapted
+from audit.engines._tasks import map_tasks
 from audit.errors import bad_input
+from audit.settings import EngineSettings
 
-__all__ = ["Progress", "lira_scores", "logit_confidence", "shadow_scores"]
+__all__ = ["Progress", "lira_scores", "logit_confidence", "shadow_scores", "train_models"]
 
 #: ``progress(stage, step, total)``: called before step ``step`` (1-based) of ``total`` of a
 #: long stage starts, e.g. ``("shadow", 2, 4)``; a front end shows it as "shadow 2/4".
@@ -99,6 +105,7 @@ def shadow_scores(
     k: int,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str | EngineSettings | None = "serial",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Train ``k`` shadow models on random halves of ``(X, y)``; φ of every row under each.
 
@@ -119,7 +126,12 @@ def shadow_scores(
     seed : int
         Seed of the halves and, plus the shadow's index, of each training.
     progress : callable, optional
-        Called as ``progress("shadow", i, k)`` before shadow ``i`` (1-based) trains.
+        Called as ``progress("shadow", i, k)`` before shadow ``i`` (1-based) trains (with
+        Ray: is submitted).
+    engine : {"serial", "ray"} or EngineSettings
+        Where the shadows train (:func:`audit.engines._tasks.map_tasks`): here, one
+        after another, or as Ray tasks; each on one torch thread, so both give the same
+        scores.
 
     Returns
     -------
@@ -145,11 +157,59 @@ def shadow_scores(
     rng = np.random.default_rng(seed)
     order = rng.random((k, X.shape[0])).argsort(axis=0)
     in_mask = order < k // 2
-    scores = np.empty((k, X.shape[0]))
-    for i in range(k):
-        if progress is not None:
-            progress("shadow", i + 1, k)
-        rows = torch.as_tensor(np.flatnonzero(in_mask[i]))
-        model = trainer(X[rows], y[rows], seed + i)
-        scores[i] = logit_confidence(model, X, y)
-    return in_mask, scores
+    scores = map_tasks(
+        _shadow_task,
+        [(i, seed + i) for i in range(k)],
+        engine=engine,
+        shared=(trainer, X, y, in_mask),
+        on_start=None if progress is None else lambda i: progress("shadow", i + 1, k),
+    )
+    return in_mask, np.stack(scores)
+
+
+def _shadow_task(
+    task: tuple[int, int], trainer: Callable, X: torch.Tensor, y: torch.Tensor, in_mask: np.ndarray
+) -> np.ndarray:
+    """φ of every row under shadow ``i``, trained on its half with ``seed``."""
+    i, seed = task
+    rows = torch.as_tensor(np.flatnonzero(in_mask[i]))
+    return logit_confidence(trainer(X[rows], y[rows], seed), X, y)
+
+
+def train_models(
+    trainer: Callable[..., nn.Module],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    jobs: Sequence[tuple[int, Any]],
+    *,
+    engine: str | EngineSettings | None = "serial",
+    on_start: Callable[[int], None] | None = None,
+) -> list[tuple[nn.Module, float]]:
+    """Train one model per job ``(seed, private)`` on ``(X, y)``; each with its seconds.
+
+    Job ``j`` is ``trainer(X, y, seed, private=private)`` (a trainer made by
+    :func:`audit.training.make_trainer`; ``private=None``: without DP-SGD), run as a
+    task of :func:`audit.engines._tasks.map_tasks` on ``engine``; ``on_start(j)`` is
+    called before it. The privacy check trains a DP model's non-private twin and the
+    points of its privacy–utility curve so.
+
+    Examples
+    --------
+    >>> from audit.training import Recipe, make_trainer
+    >>> trainer = make_trainer(lambda: torch.nn.Linear(2, 2), Recipe(epochs=1))
+    >>> X, y = torch.randn(20, 2), torch.randint(0, 2, (20,))
+    >>> [type(m).__name__ for m, _ in train_models(trainer, X, y, [(0, None), (1, None)])]
+    ['Linear', 'Linear']
+    """
+    return map_tasks(
+        _train_task, list(jobs), engine=engine, shared=(trainer, X, y), on_start=on_start
+    )
+
+
+def _train_task(
+    job: tuple[int, Any], trainer: Callable, X: torch.Tensor, y: torch.Tensor
+) -> tuple[nn.Module, float]:
+    seed, private = job
+    start = time.perf_counter()
+    model = trainer(X, y, seed, private=private)
+    return model, round(time.perf_counter() - start, 4)

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from audit.privacy._shadows import Progress
+from audit.privacy._shadows import Progress, train_models
 from audit.results import Table
-from audit.settings import PrivacySettings
+from audit.settings import EngineSettings, PrivacySettings
 
 __all__ = [
     "accepts_private",
@@ -140,12 +140,15 @@ def cost_of_privacy(
     stages: dict[str, float],
     *,
     progress: Progress | None = None,
+    engine: str | EngineSettings | None = "serial",
 ) -> tuple[dict[str, Any], list[tuple[float | None, float]] | None]:
     """Train a DP subject's non-private twin and, when asked, its privacy–utility curve.
 
     Both are trained on the subject's training rows by ``subject.training.trainer``
     (which must accept ``private=``) with the subject's seed, or ``seed`` when it has
-    none. ``stages`` receives the seconds of each training (``privacy_twin``,
+    none, as independent tasks on ``engine`` (serial, or Ray:
+    :func:`~audit.privacy._shadows.train_models`; the same models either way).
+    ``stages`` receives the seconds of each training (``privacy_twin``,
     ``utility_curve[epsilon=...]``). ``progress``, when given, is called before each
     training: ``("non-private twin", 1, 1)``, then ``("utility curve", i, n)`` for the
     ``n`` points of the curve that train a model (not the twin's, nor the DP model's own ε).
@@ -170,20 +173,29 @@ def cost_of_privacy(
     [('non-private twin', 1, 1), ('utility curve', 1, 1)]
     """
     training = subject.training
-    trainer = training.trainer
     seed = subject.seed if subject.seed is not None else seed
-    X, y = subject.X_train, subject.y_train
-    if progress is not None:
-        progress("non-private twin", 1, 1)
-    start = time.perf_counter()
-    twin = twin_comparison(subject, trainer(X, y, seed, private=None))
-    stages["privacy_twin"] = round(time.perf_counter() - start, 4)
-    if not settings.utility_curve:
-        return twin, None
     base = _private_settings(training)
     own = training.privacy.get("target_epsilon") or training.privacy.get("epsilon")
-    total = sum(e is not None and not _is_own(e, own) for e in settings.utility_epsilons)
-    step = 0
+    epsilons = settings.utility_epsilons if settings.utility_curve else []
+    trained = [float(e) for e in epsilons if e is not None and not _is_own(e, own)]
+    jobs = [(seed, None)] + [
+        (seed, base.model_copy(update={"epsilon": e, "noise_multiplier": None})) for e in trained
+    ]
+
+    def on_start(j: int) -> None:
+        if progress is not None and j == 0:
+            progress("non-private twin", 1, 1)
+        elif progress is not None:
+            progress("utility curve", j, len(trained))
+
+    X, y = subject.X_train, subject.y_train
+    models = train_models(training.trainer, X, y, jobs, engine=engine, on_start=on_start)
+    start = time.perf_counter()
+    twin = twin_comparison(subject, models[0][0])
+    stages["privacy_twin"] = round(models[0][1] + time.perf_counter() - start, 4)
+    if not settings.utility_curve:
+        return twin, None
+    points = dict(zip(trained, models[1:], strict=True))
     curve: list[tuple[float | None, float]] = []
     for epsilon in settings.utility_epsilons:
         if epsilon is None:
@@ -191,15 +203,8 @@ def cost_of_privacy(
         elif _is_own(epsilon, own):
             curve.append((float(epsilon), _accuracy(subject)))
         else:
-            private = base.model_copy(update={"epsilon": float(epsilon), "noise_multiplier": None})
-            step += 1
-            if progress is not None:
-                progress("utility curve", step, total)
-            start = time.perf_counter()
-            model = trainer(X, y, seed, private=private)
-            stages[f"utility_curve[epsilon={float(epsilon):g}]"] = round(
-                time.perf_counter() - start, 4
-            )
+            model, seconds = points[float(epsilon)]
+            stages[f"utility_curve[epsilon={float(epsilon):g}]"] = seconds
             curve.append((float(epsilon), _accuracy(subject.with_model(model))))
     return twin, curve
 

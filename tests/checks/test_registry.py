@@ -171,7 +171,7 @@ def test_a_reference_subjects_seed_is_the_runs_seed():
     ("fields", "message"),
     [
         ({"name": "Bad Name"}, "check.name: expected a lower-case Python identifier, got 'Bad Name'."),
-        ({"name": "policy"}, "check.name: expected a name other than ['checks', 'domain', 'model_card', 'policy', 'seed', 'subject', 'training'], got 'policy'."),
+        ({"name": "policy"}, "check.name: expected a name other than ['budget_s', 'checks', 'domain', 'engine', 'mlflow', 'model_card', 'policy', 'seed', 'subject', 'training'], got 'policy'."),
         ({"title": ""}, "check.title: expected a non-empty str, got ''."),
         ({"run": 3}, "check.run: expected a callable run(subject, settings, context), got 3."),
         ({"settings": dict}, "check.settings: expected a pydantic BaseModel class, got <class 'dict'>."),

@@ -1,7 +1,8 @@
-"""Engine fixtures: one small prediction table, and one local SparkSession for the session.
+"""Engine fixtures: one small prediction table, one local SparkSession and one local Ray.
 
-A Spark test skips outside CI when pyspark or Java is missing, with the reason; in CI
-(``CI=true``) it fails instead, so that a missing Java never passes silently.
+A Spark or Ray test skips outside CI when pyspark, Java or ray is missing, with the
+reason; in CI (``CI=true``) it fails instead, so that a missing engine never passes
+silently.
 """
 
 from __future__ import annotations
@@ -68,3 +69,24 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Engine tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray for the session (2 CPUs, no dashboard), shut down at the end."""
+    try:
+        import ray
+    except ImportError:
+        _missing("ray is not installed (pip install 'rai-audit[ray]')")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    if started:
+        ray.shutdown()

@@ -83,4 +83,4 @@ def test_missing_mlflow_names_the_extra(monkeypatch, table, tmp_path):
 
     text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
     extras = set(re.findall(r"^(\w+)\s*=\s*\[", text.split("optional-dependencies]")[1], re.M))
-    assert {"mlflow", "spark"} <= extras
+    assert {"mlflow", "spark", "ray", "hf"} <= extras

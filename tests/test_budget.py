@@ -1,0 +1,124 @@
+"""The compute budget: cost estimates against counted passes, scaling, notes, the manifest."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import audit
+from audit.budget import Workload, measure_workload, plan_budget, scaled
+from audit.checks import get_check
+from audit.errors import AuditInputError
+from audit.explain._cost import explain_cost
+from audit.robustness._cost import robustness_cost
+from audit.robustness._settings import RobustnessSettings
+from audit.settings import ExplainSettings, PrivacySettings
+
+BIG = Workload(1000, 512, 3 * 224 * 224, "image", epochs=20, pass_seconds=0.03, height=224, width=224)
+CHECKS = [get_check(n) for n in ("performance", "explainability", "robustness", "privacy")]
+
+
+def _settings():
+    return {c.name: c.settings() for c in CHECKS}
+
+
+def _counted(subject, check: str, config: dict) -> int:
+    """Forward passes of the model during the check, a backward counted as two."""
+    seen = {"rows": 0}
+
+    def hook(_module, inputs, _output):
+        rows = inputs[0].shape[0]
+        seen["rows"] += rows * (3 if torch.is_grad_enabled() else 1)
+
+    handle = subject.model.register_forward_hook(hook)
+    try:
+        audit.run(subject, checks=[check], config={check: config, "seed": 0})
+    finally:
+        handle.remove()
+    return seen["rows"]
+
+
+def test_a_run_under_its_budget_is_left_alone():
+    small = Workload(560, 300, 61, "tabular", pass_seconds=2e-6)
+    settings, plan = plan_budget(_settings(), CHECKS, small, budget_s=600)
+    assert settings == _settings() and plan.scalings == [] and plan.fits
+
+
+def test_a_large_model_is_scaled_by_one_fraction_to_fit_and_says_what_changed():
+    settings, plan = plan_budget(_settings(), CHECKS, BIG, budget_s=600)
+    assert plan.estimates["explainability"] > 3000  # defaults: hours on 2 cores
+    assert plan.fits and plan.estimated_s <= 600 * 1.05
+    explain = settings["explainability"]
+    assert explain.n_samples < 256 and explain.trust_samples < 32
+    assert settings["robustness"].rows < 256
+    assert settings["performance"] == CHECKS[0].settings()  # no cost model: untouched
+    note = plan.note_for("explainability")
+    assert note.startswith("Scaled to fit the compute budget of 600 s")
+    assert f"explained rows 256 → {explain.n_samples}" in note
+    record = plan.to_dict()
+    assert record["budget_s"] == 600 and record["scaled"][0]["check"] == "explainability"
+
+
+def test_a_budget_too_small_for_the_smallest_settings_says_so():
+    _, plan = plan_budget(_settings(), CHECKS, BIG, budget_s=30)
+    assert not plan.fits
+    assert "cannot shrink further" in plan.note_for("explainability")
+    shadows = next(s for s in plan.scalings if s.check == "privacy").changes
+    assert shadows == ["shadow models 4 → 0 (the loss-threshold attack only)"]
+
+
+@pytest.mark.parametrize("budget", [0, -1, float("nan"), float("inf")])
+def test_a_bad_budget_is_refused(budget):
+    with pytest.raises(AuditInputError, match="budget_s: expected a number of seconds > 0"):
+        plan_budget(_settings(), CHECKS, BIG, budget_s=budget)
+
+
+def test_scaled_keeps_floors_and_never_grows():
+    assert [scaled(256, f, floor=8) for f in (1.0, 0.5, 0.01)] == [256, 128, 8]
+    assert scaled(4, 0.5, floor=8) == 4
+
+
+@pytest.fixture(scope="module")
+def vision_subject():
+    return audit.reference("vision", seed=0, training=audit.TrainingConfig(epochs=2))
+
+
+def test_the_explanation_estimate_matches_the_counted_passes_on_vision(vision_subject):
+    config = {"n_samples": 16, "trust_samples": 2}
+    counted = _counted(vision_subject, "explainability", config)
+    w = measure_workload(vision_subject)
+    estimate = (explain_cost(ExplainSettings(**config), w) - 2.0) / w.pass_seconds
+    assert counted == pytest.approx(estimate, rel=0.25)
+
+
+def test_the_robustness_estimate_matches_the_counted_passes_on_credit(credit_subject):
+    config = {"rows": 32, "severities": [1, 3], "epsilons": [0.1], "pgd_steps": 3}
+    counted = _counted(credit_subject, "robustness", config)
+    w = measure_workload(credit_subject)
+    estimate = (robustness_cost(RobustnessSettings(**config), w) - 1.0) / w.pass_seconds
+    assert counted == pytest.approx(estimate, rel=0.15)
+
+
+def test_a_budget_scales_a_real_run_and_the_report_says_so(credit_subject):
+    result = audit.run(
+        credit_subject,
+        checks=["robustness", "privacy"],
+        config={"seed": 0, "robustness": {"resamples": 200}},
+        budget_s=0.05,  # far below anything: every check to its smallest settings
+    )
+    robustness = result.section("robustness")
+    assert robustness.notes[0].startswith("Scaled to fit the compute budget of 0.05 s")
+    assert robustness.metric("clean_accuracy").n == 32  # 256 audited rows → 32
+    assert "shadow models 4 → 0" in result.section("privacy").notes[0]
+    budget = result.manifest["runtime"]["budget"]
+    assert budget["budget_s"] == 0.05 and not budget["fits"]
+    assert budget["workload"]["rows_test"] == len(credit_subject.y_test)
+
+
+def test_the_config_and_the_cli_take_a_budget():
+    from audit.config import load_config
+
+    assert load_config({"budget_s": 90}).budget_s == 90
+    with pytest.raises(Exception, match="budget_s"):
+        load_config({"budget_s": 0})
+    assert PrivacySettings().shadow_models == 4  # defaults untouched by a plan
