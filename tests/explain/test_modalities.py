@@ -20,7 +20,7 @@ SMALL = ExplainSettings(n_samples=32, trust_samples=8)
 #: The domain each modality is tested on: the registry's first offline one by name.
 DOMAINS: dict[str, str] = {}
 for _spec in audit.list_domains():
-    if not _spec.online:
+    if not _spec.online and _spec.kind == "classifier":
         DOMAINS.setdefault(_spec.modality, _spec.name)
 _SUBJECTS: dict[str, audit.Subject] = {}
 
