@@ -26,7 +26,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    domains = [spec.name for spec in audit.list_domains() if not spec.online]
+    domains = [
+        spec.name
+        for spec in audit.list_domains()
+        if not spec.online and spec.kind == "classifier"
+    ]
     print(
         f"robustness check, default settings, {args.threads} torch threads, "
         f"median of {args.repeats}"
