@@ -15,7 +15,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from numbers import Integral
+from typing import Any, Literal
 
 from audit.errors import bad_input, describe
 
@@ -44,6 +45,15 @@ class ExplainHints:
         Special token ids (text): padding (the IG baseline), the class token (kept in
         baselines) and the unknown token (what perturbations replace tokens with;
         default: ``pad_id``).
+    special_ids : list of int, optional
+        Further token ids that are not words (text): separators, end-of-text, mask
+        tokens (a Hugging Face tokenizer's ``all_special_ids``). They stay unchanged in
+        explanation baselines, as padding and the class token do, and are left out of
+        the report's word tables.
+    summary : {"first", "last"}
+        The position the classification head reads (text): the first token (``[CLS]``,
+        encoders such as BERT) or the last non-padding token (decoders such as GPT-2).
+        The attention views take the rollout row of that position.
     ground_truth_test : array, optional
         Per-row 0/1 masks, shaped like ``X_test``, of the inputs that carry the signal
         (planted evidence): explanations are scored on finding them.
@@ -64,6 +74,8 @@ class ExplainHints:
     cls_id: int | None = None
     unk_id: int | None = None
     ground_truth_test: Any = None
+    special_ids: list[int] | None = None
+    summary: Literal["first", "last"] = "first"
 
     def __post_init__(self) -> None:
         from torch import nn
@@ -95,11 +107,33 @@ class ExplainHints:
                 not isinstance(value, int) or isinstance(value, bool) or value < 0
             ):
                 raise bad_input(f"explain.{name}", "a non-negative int token id", value)
+        if self.special_ids is not None:
+            ids = self.special_ids
+            if isinstance(ids, str | bytes) or not hasattr(ids, "__iter__"):
+                raise bad_input("explain.special_ids", "a list of non-negative int token ids", ids)
+            ids = list(ids)
+            if not all(isinstance(i, Integral) and not isinstance(i, bool) and i >= 0 for i in ids):
+                raise bad_input("explain.special_ids", "a list of non-negative int token ids", ids)
+            object.__setattr__(self, "special_ids", sorted({int(i) for i in ids}))
+        if self.summary not in ("first", "last"):
+            raise bad_input("explain.summary", "'first' or 'last'", repr(self.summary))
 
     def as_dict(self) -> dict[str, Any]:
-        """The hints that are set, by name (what the explainers look up)."""
+        """The hints that are set, by name (what the explainers look up).
+
+        A hint at its default (``None``; ``summary="first"``) is left out.
+
+        Examples
+        --------
+        >>> ExplainHints(pad_id=0, summary="last").as_dict()
+        {'pad_id': 0, 'summary': 'last'}
+        """
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {name: value for name, value in values.items() if value is not None}
+        return {
+            name: value
+            for name, value in values.items()
+            if value is not None and not (name == "summary" and value == "first")
+        }
 
 
 @dataclass

@@ -59,7 +59,9 @@ def run(
         each gets a :class:`~audit.checks.RunContext` with the seed and a child
         ``numpy.random.SeedSequence`` of its own.
     on_stage : callable, optional
-        Called as ``on_stage(name, "start" | "done", seconds)`` around each check.
+        Called as ``on_stage(name, "start" | "done", seconds)`` around each check; at
+        "start", ``seconds`` is the check's estimated time when it has a cost model
+        (:mod:`audit.budget`), else None.
     on_progress : callable, optional
         Called as ``on_progress(check, stage, step, total)`` before each step of a long
         loop inside a check (``"privacy", "shadow", 2, 4``).
@@ -106,18 +108,21 @@ def run(
     )
     settings = {spec.name: config.settings_of(spec.name) for spec in specs}
     budget = budget_s if budget_s is not None else config.budget_s
-    plan = None
-    if budget is not None:
+    plan, estimates = None, None
+    if budget is not None or (on_stage is not None and any(s.cost for s in specs)):
         from audit.budget import measure_workload, plan_budget
 
-        settings, plan = plan_budget(settings, specs, measure_workload(subject), budget_s=budget)
+        workload = measure_workload(subject)
+        if budget is not None:
+            settings, plan = plan_budget(settings, specs, workload, budget_s=budget)
+        estimates = {s.name: s.cost(settings[s.name], workload) for s in specs if s.cost}
     builders = {
         spec.name: (
             lambda spec=spec: spec.run(subject, settings[spec.name], contexts[spec.name])
         )
         for spec in specs
     }
-    sections, stages = run_stages(builders, policy, on_stage=on_stage)
+    sections, stages = run_stages(builders, policy, on_stage=on_stage, estimates=estimates)
     if plan is not None:
         for section in sections:
             note = plan.note_for(section.id)
@@ -190,6 +195,7 @@ def run_stages(
     policy: Policy,
     *,
     on_stage: StageCallback | None = None,
+    estimates: Mapping[str, float] | None = None,
 ) -> tuple[list[Section], dict[str, dict[str, float]]]:
     """Build each check's section, judge it by ``policy``, then the check's own ``conclude``.
 
@@ -202,7 +208,7 @@ def run_stages(
     sections = []
     for name, build in builders.items():
         if on_stage is not None:
-            on_stage(name, "start", None)
+            on_stage(name, "start", (estimates or {}).get(name))
         t0 = time.perf_counter()
         section = build()
         inner = _lift_stages(section)

@@ -29,9 +29,10 @@ PROGRESS_EVERY_S = 1.0
 
 
 class StageLines:
-    """The console lines of an audit: one per check started and done, and progress lines
-    (``… privacy: shadow 2/4``) once a check has run :data:`PROGRESS_AFTER_S`, at most one
-    every :data:`PROGRESS_EVERY_S`, so that a quick check prints none."""
+    """The console lines of an audit: one per check started (with its estimated time when
+    that is 10 s or more) and done, and progress lines (``… privacy: shadow 2/4, about
+    12 s left``) once a check has run :data:`PROGRESS_AFTER_S`, at most one every
+    :data:`PROGRESS_EVERY_S`, so that a quick check prints none."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
@@ -41,7 +42,8 @@ class StageLines:
         if status == "start":
             set_stage(name)
             self.started = time.perf_counter()
-            console.print(f"… check {name}")
+            about = f" (estimated {seconds:.0f} s)" if seconds is not None and seconds >= 10 else ""
+            console.print(f"… check {name}{about}", markup=False)
         else:
             console.print(f"✓ check {name} in {seconds:.2f} s")
 
@@ -50,7 +52,11 @@ class StageLines:
         if now - self.started < PROGRESS_AFTER_S or now - self.printed < PROGRESS_EVERY_S:
             return
         self.printed = now
-        console.print(f"  … {check}: {stage} {step}/{total}", markup=False)
+        left = ""
+        if 0 < step <= total:  # steps done so far: step - 1 of them, at the mean pace
+            done = max(step - 1, 1)
+            left = f", about {(now - self.started) / done * (total - step + 1):.0f} s left"
+        console.print(f"  … {check}: {stage} {step}/{total}{left}", markup=False)
 
 
 def run_command(

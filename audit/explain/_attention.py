@@ -20,10 +20,12 @@ from audit.results import Metric, Table
 from audit.subject import Subject
 
 __all__ = [
+    "READERS",
     "attention_maps",
     "cls_attention_table",
     "rollout",
     "rollout_ig_spearman",
+    "summary_positions",
     "text_view",
     "token_importance",
     "vocabulary_importance",
@@ -132,6 +134,35 @@ def rollout_ig_spearman(
     return float(np.mean(values)) if values else float("nan")
 
 
+#: How the report names the position the classification head reads, by ``summary``.
+READERS = {"first": "[CLS]", "last": "the last token"}
+
+
+def summary_positions(
+    X: torch.Tensor | np.ndarray, summary: str = "first", pad_id: int | None = None
+) -> np.ndarray:
+    """Per row, the position the classification head reads: 0, or the last non-padding token.
+
+    ``summary="first"``: the first token (``[CLS]``, encoders such as BERT);
+    ``"last"``: the last token that is not ``pad_id`` (decoders such as GPT-2, whose
+    head reads the last real token of the row; 0 for a row of padding only).
+
+    Examples
+    --------
+    >>> summary_positions(np.array([[5, 6, 7, 0], [5, 0, 0, 0]]), "last", pad_id=0).tolist()
+    [2, 0]
+    >>> summary_positions(np.array([[5, 6, 7, 0]])).tolist()
+    [0]
+    """
+    ids = np.asarray(X)
+    if summary == "first":
+        return np.zeros(len(ids), dtype=np.int64)
+    if summary != "last":
+        raise ValueError(f"summary must be 'first' or 'last', got {summary!r}")
+    real = np.ones(ids.shape, dtype=bool) if pad_id is None else ids != int(pad_id)
+    return (np.arange(ids.shape[1]) * real).argmax(axis=1).astype(np.int64)
+
+
 def cls_attention_table(
     attention: np.ndarray,
     X: torch.Tensor | np.ndarray,
@@ -140,13 +171,18 @@ def cls_attention_table(
     truth: np.ndarray | None = None,
     *,
     min_count: int = 5,
+    positions: np.ndarray | None = None,
+    reader: str = READERS["first"],
 ) -> Table:
     """Per layer and head, where the attention of ``[CLS]`` goes, averaged over rows.
 
     The columns are the mean share of ``[CLS]``'s attention on itself, on the planted
     evidence (``truth``, when known), on the other words, its entropy in nats, and
     the token that receives the most ``[CLS]`` attention per occurrence (among the
-    tokens that occur at least ``min_count`` times).
+    tokens that occur at least ``min_count`` times). With ``positions`` (per row, the
+    position the head reads: :func:`summary_positions`) the attention of that position
+    is read instead of position 0's, and ``reader`` names it (``"the last token"``); the
+    read position itself counts only as "itself", not among the words.
 
     Examples
     --------
@@ -160,7 +196,12 @@ def cls_attention_table(
     """
     ids = np.asarray(X)
     rows, layers, heads = attention.shape[:3]
-    cls_query = attention[:, :, :, 0, :]  # (rows, layers, heads, L)
+    positions = np.zeros(rows, dtype=np.int64) if positions is None else np.asarray(positions)
+    everyone = np.arange(rows)
+    cls_query = attention[everyone, :, :, positions]  # (rows, layers, heads, L)
+    read = np.zeros(words.shape, dtype=bool)
+    read[everyone, positions] = True
+    words = words & ~read
     evidence = np.zeros_like(words) if truth is None else (np.asarray(truth) > 0) & words
     others = words & ~evidence
     counts = np.bincount(ids[words], minlength=len(vocabulary))
@@ -177,7 +218,7 @@ def cls_attention_table(
                 [
                     layer + 1,
                     head + 1,
-                    float(share[:, 0].mean()),
+                    float(share[everyone, positions].mean()),
                     None if truth is None else float((share * evidence).sum(1).mean()),
                     float((share * others).sum(1).mean()),
                     float(entropy),
@@ -187,11 +228,11 @@ def cls_attention_table(
             )
     return Table(
         id="cls_attention",
-        title="Attention from [CLS] per layer and head (mean over the explained rows)",
+        title=f"Attention from {reader} per layer and head (mean over the explained rows)",
         columns=[
             "layer",
             "head",
-            "to [CLS]",
+            f"to {reader}",
             "to planted evidence",
             "to other words",
             "entropy (nats)",
@@ -200,7 +241,7 @@ def cls_attention_table(
         ],
         rows=table_rows,
         caption=f"{rows} test sentences; the most attended token is the one with the highest "
-        f"mean [CLS] weight per occurrence, among tokens seen at least {min_count} times. "
+        f"mean {reader} weight per occurrence, among tokens seen at least {min_count} times. "
         "Attention weights describe where the model looks, not what it uses: compare with "
         "the attributions.",
     )

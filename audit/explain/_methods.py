@@ -85,9 +85,18 @@ def _rows(ctx: ExplainContext, n: int) -> torch.Tensor:
 def baseline_for(ctx: ExplainContext, X: torch.Tensor) -> torch.Tensor:
     """The baseline of each row of ``X``.
 
-    For text, each word token becomes the reference token (``[UNK]``) while padding and
-    ``[CLS]`` stay: the attention mask is the same for input and baseline, so the
-    completeness of Integrated Gradients holds. Otherwise the one baseline row, repeated.
+    For text, each word token becomes the reference token (``[UNK]``) while padding,
+    ``[CLS]`` and the other special ids (``special_ids``: ``[SEP]``, end-of-text) stay:
+    the attention mask is the same for input and baseline, so the completeness of
+    Integrated Gradients holds, and only words are attributed. Otherwise the one
+    baseline row, repeated.
+
+    Examples
+    --------
+    >>> ctx = ExplainContext(nn.Identity(), torch.zeros(5), torch.zeros(1, 5), None, "text",
+    ...                      {"pad_id": 0, "cls_id": 1, "unk_id": 2, "special_ids": [3]})
+    >>> baseline_for(ctx, torch.tensor([[1, 7, 8, 3, 0]])).tolist()
+    [[1, 2, 2, 3, 0]]
     """
     if ctx.modality != "text":
         return _rows(ctx, len(X))
@@ -95,6 +104,8 @@ def baseline_for(ctx: ExplainContext, X: torch.Tensor) -> torch.Tensor:
     keep = X == pad
     if ctx.hints.get("cls_id") is not None:
         keep |= X == int(ctx.hints["cls_id"])
+    if ctx.hints.get("special_ids"):
+        keep |= torch.isin(X, torch.as_tensor(ctx.hints["special_ids"], dtype=X.dtype))
     return torch.where(keep, X, torch.full_like(X, int(ctx.hints.get("unk_id", pad))))
 
 

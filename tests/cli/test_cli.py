@@ -199,7 +199,7 @@ def test_usage_errors_are_one_line_with_exit_2(args, line, tmp_path):
 def test_progress_lines_wait_for_a_slow_check(monkeypatch):
     from audit.cli import _run
 
-    clock = iter([0.0, 0.5, 2.5, 2.6, 4.0])  # the check starts, then its four steps
+    clock = iter([0.0, 0.5, 2.5, 2.6, 4.0, 5.0, 6.0])  # a check starts, four steps; two more
     monkeypatch.setattr(_run.time, "perf_counter", lambda: next(clock))
     lines = []
     monkeypatch.setattr(_run.console, "print", lambda text, **_: lines.append(text))
@@ -208,4 +208,13 @@ def test_progress_lines_wait_for_a_slow_check(monkeypatch):
     stage_lines.on_stage("privacy", "start", None)
     for step in range(1, 5):
         stage_lines.on_progress("privacy", "shadow", step, 4)
-    assert lines == ["… check privacy", "  … privacy: shadow 2/4", "  … privacy: shadow 4/4"]
+    # progress is announced before each step: at step 2, one step took 2.5 s, three remain
+    assert lines == [
+        "… check privacy",
+        "  … privacy: shadow 2/4, about 8 s left",
+        "  … privacy: shadow 4/4, about 1 s left",
+    ]
+    lines.clear()
+    stage_lines.on_stage("explainability", "start", 42.4)
+    stage_lines.on_stage("data", "start", 2.0)  # short estimates are not shown
+    assert lines == ["… check explainability (estimated 42 s)", "… check data"]
