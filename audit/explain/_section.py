@@ -89,6 +89,12 @@ def context(subject: Subject, settings: ExplainSettings, *, seed: int = 0) -> Ex
     else:
         baseline = subject.X_train.mean(dim=0)
     hints = subject.explain.as_dict()
+    if subject.modality == "image" and hints.get("gradcam_layer") is None:
+        from audit.explain._layers import last_conv_block
+
+        found = last_conv_block(subject.model)
+        if found is not None:  # GradCAM reads the last convolutional block by default
+            hints["gradcam_layer_auto"], hints["gradcam_layer"] = found
     from audit.explain._tabular import grouping
 
     groups = grouping(subject)
@@ -153,6 +159,12 @@ def explain_subject(
         if parts[0].delta is not None:
             run.deltas[spec.name] = np.concatenate([p.delta for p in parts])
         run.notes[spec.name] = sorted({note for p in parts for note in p.notes})
+    auto = ctx.hints.get("gradcam_layer_auto")
+    if auto is not None and "gradcam" in run.notes:
+        run.notes["gradcam"].append(
+            f"reads {auto!r}, the model's last convolutional block, found automatically "
+            "(the hint explain.gradcam_layer chooses another)"
+        )
     if progress is not None:
         progress("trust evidence", 1, 1)
     trust_evidence(subject, run, ctx, methods, settings or ExplainSettings())
