@@ -63,6 +63,11 @@ class ModelCard(Strict):
     training_data: str | None = None
 
 
+#: The checks' compute budget when none is given: the reference models' audits take a
+#: small share of it, a ResNet-18 at 224×224 is scaled to fit it.
+DEFAULT_BUDGET_S = 540.0
+
+
 class AuditConfig(Strict):
     """The whole audit configuration; every field has a default.
 
@@ -103,10 +108,11 @@ class AuditConfig(Strict):
         description="log the run to MLflow: true, or {tracking_uri, experiment, run_name}",
     )
     budget_s: float | None = Field(
-        default=None,
+        default=DEFAULT_BUDGET_S,
         gt=0,
-        description="compute budget in seconds: checks scale rows, steps and shadow models "
-        "down to fit it, and say so (see audit.budget)",
+        description="compute budget in seconds for the checks: those that can shrink scale "
+        "rows, steps and shadow models down to fit it, and say so (see audit.budget); "
+        "null: no budget",
     )
     engine: EngineSettings = Field(
         default_factory=EngineSettings,
