@@ -18,6 +18,9 @@ from audit.errors import bad_input
 from audit.history import EpochRecord, TrainingHistory
 from audit.recipe import Recipe
 
+#: ``augment(X_batch, generator) -> X_batch`` (see :func:`fit`).
+Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
 __all__ = ["EpochTracker", "FitResult", "Recipe", "Trainer", "evaluate", "fit", "make_trainer"]
 
 Trainer = Callable[..., nn.Module]  # trainer(X, y, seed, *, private=...) -> model
@@ -39,6 +42,7 @@ def fit(
     recipe: Recipe | None = None,
     seed: int = 0,
     on_epoch: Callable[[EpochRecord], None] | None = None,
+    augment: Augment | None = None,
 ) -> FitResult:
     """Train ``model`` with Adam and cross-entropy, deterministically for a seed.
 
@@ -66,6 +70,11 @@ def fit(
         Seed of shuffling and dropout.
     on_epoch : callable, optional
         Called with each epoch's record (for progress displays).
+    augment : callable, optional
+        ``augment(X_batch, generator) -> X_batch``: a random transformation of each
+        training batch (data augmentation), drawing from the shuffling generator so
+        that a seed gives the same weights; the validation and history rows are left as
+        they are.
 
     Returns
     -------
@@ -105,7 +114,8 @@ def fit(
             for start in range(0, X.shape[0], recipe.batch_size):
                 idx = order[start : start + recipe.batch_size]
                 optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model(X[idx]), y[idx])
+                batch = X[idx] if augment is None else augment(X[idx], generator)
+                loss = loss_fn(model(batch), y[idx])
                 loss.backward()
                 optimizer.step()
             if tracker.end_epoch(model, epoch):
@@ -196,6 +206,7 @@ def make_trainer(
     recipe: Recipe,
     *,
     private: Any = None,
+    augment: Augment | None = None,
 ) -> Trainer:
     """A ``trainer(X, y, seed, *, private=...) -> nn.Module`` for shadow models and twins.
 
@@ -207,7 +218,10 @@ def make_trainer(
     (``PrivacySettings``) is given. The trainer's own ``private=`` keyword overrides the
     settings it was made with for one call (``None``: without DP), as the privacy check
     does for the non-private twin and the privacy–utility curve of a DP model. The
-    trainer carries its recipe as ``trainer.recipe``.
+    trainer carries its recipe as ``trainer.recipe``. ``augment`` (see :func:`fit`) is
+    applied as the target was trained: for a trainer made without ``private`` (shadows of
+    a plain model), never for DP training nor for a DP model's non-private twin (the
+    twin differs from the DP model only by clipping and noise).
 
     Examples
     --------
@@ -227,7 +241,8 @@ def make_trainer(
             model = model_factory()
         with one_thread():  # as the reference targets train: small batches, no contention
             if settings is None:
-                return fit(model, (X, y), recipe=plain, seed=seed).model
+                shaped = augment if made is None else None
+                return fit(model, (X, y), recipe=plain, seed=seed, augment=shaped).model
             from audit.privacy import fit_private
 
             return fit_private(model, (X, y), recipe=plain, seed=seed, settings=settings).model

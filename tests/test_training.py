@@ -149,3 +149,34 @@ def test_fit_refuses_an_output_without_logits():
     X, y = _data()
     with pytest.raises(AuditInputError, match=r"^model: expected logits of shape"):
         fit(Nothing(), (X, y), recipe=SHORT)
+
+
+def test_augmentation_is_seeded_and_reaches_the_shadows_of_a_plain_model_only():
+    from audit.training import fit, make_trainer
+
+    X, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+    seen = []
+
+    def augment(batch, generator):
+        seen.append(batch.shape[0])
+        return batch + 0.1 * torch.randn(batch.shape, generator=generator)
+
+    recipe = Recipe(epochs=2, batch_size=32)
+
+    def linear():
+        torch.manual_seed(0)
+        return torch.nn.Linear(3, 2)
+
+    a = fit(linear(), (X, y), recipe=recipe, seed=1, augment=augment).model
+    b = fit(linear(), (X, y), recipe=recipe, seed=1, augment=augment).model
+    plain = fit(linear(), (X, y), recipe=recipe, seed=1).model
+    assert torch.equal(a.weight, b.weight) and not torch.equal(a.weight, plain.weight)
+    assert seen == [32] * 8  # 2 epochs x 2 batches, twice
+    seen.clear()
+    make_trainer(lambda: torch.nn.Linear(3, 2), recipe, augment=augment)(X, y, 0)
+    assert seen == [32] * 4
+    seen.clear()  # a DP model's trainer: its non-private twin is not augmented
+    make_trainer(lambda: torch.nn.Linear(3, 2), recipe, private=object(), augment=augment)(
+        X, y, 0, private=None
+    )
+    assert seen == []

@@ -85,6 +85,7 @@ def train(
     single_thread: bool = False,
     privacy: PrivacySettings | None = None,
     record: BuildRecord | None = None,
+    augment: Callable[..., torch.Tensor] | None = None,
 ) -> FitResult:
     """Fit on ``fit_rows`` with ``val_rows`` for the validation curve and early stopping.
 
@@ -115,4 +116,4 @@ def train(
             if record is not None:
                 record.privacy_record = private.record
             return FitResult(model=private.model, history=private.history)
-        return fit(model, *data, recipe=recipe, seed=seed, on_epoch=on_epoch)
+        return fit(model, *data, recipe=recipe, seed=seed, on_epoch=on_epoch, augment=augment)

@@ -23,3 +23,4 @@ class BuildRecord:
     recipe: Any = None
     seed: int = 0
     privacy_record: dict[str, Any] | None = None
+    augment: Callable[..., Any] | None = None

@@ -124,7 +124,9 @@ def _attach_training_record(subject, record, privacy) -> None:
         sigma = (record.privacy_record or {}).get("noise_multiplier")
         if privacy is not None and plain.epochs != record.recipe.epochs and sigma is not None:
             shadow_privacy = privacy.model_copy(update={"noise_multiplier": float(sigma)})
-        training.trainer = make_trainer(record.factory, plain, private=shadow_privacy)
+        training.trainer = make_trainer(
+            record.factory, plain, private=shadow_privacy, augment=record.augment
+        )
         training.model_factory = record.factory
         training.recipe = record.recipe
     if record.privacy_record is not None:

@@ -72,6 +72,9 @@ class Plan:
     #: train on one torch thread (small convolutional, recurrent and attention models
     #: train faster so on a shared CPU, and the result does not depend on the core count)
     single_thread: bool = False
+    #: data augmentation of each training batch (``augment(X, generator) -> X``; not for
+    #: DP-SGD), which the shadow models' trainer applies too
+    augment: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,10 @@ class DomainSpec:
             privacy=privacy,
             record=record,
             single_thread=plan.single_thread,
+            augment=plan.augment,
         )
+        if record is not None:
+            record.augment = plan.augment
         return Subject(
             result.model,
             **plan.subject,
