@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from audit.explain._methods import MethodSpec
+from audit.explain._pieces import Convention, piece_convention, row_words
 from audit.explain._views import View, examples_per_class
 from audit.results import Metric, Table
 from audit.subject import Subject
@@ -23,6 +24,7 @@ __all__ = [
     "READERS",
     "attention_maps",
     "cls_attention_table",
+    "per_word",
     "rollout",
     "rollout_ig_spearman",
     "summary_positions",
@@ -314,7 +316,44 @@ def _vocabulary(meta: dict[str, Any], X: np.ndarray) -> list[str]:
 
 
 def _special(meta: dict[str, Any]) -> list[int]:
-    return [int(meta[k]) for k in ("pad_id", "cls_id") if meta.get(k) is not None]
+    """Ids that are not words: padding, the class token and ``special_ids``."""
+    ids = [int(meta[k]) for k in ("pad_id", "cls_id") if meta.get(k) is not None]
+    return ids + [int(i) for i in meta.get("special_ids") or () if int(i) not in ids]
+
+
+def per_word(
+    X: np.ndarray,
+    values: Sequence[np.ndarray],
+    vocabulary: Sequence[str],
+    special: Sequence[int],
+    convention: Convention,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per-token values ``(rows, L)`` summed per word: ``(rows, words)`` arrays and a mask.
+
+    Each row's words (:func:`audit.explain._pieces.row_words`) are put first, in order;
+    the mask is True at the places that hold a word. With ``convention="none"`` every
+    non-special token is a word: the values and :func:`word_mask` are returned as given.
+
+    Examples
+    --------
+    >>> X = np.array([[1, 2, 3, 4, 0]])
+    >>> (merged,), mask = per_word(X, [np.array([[9.0, 1.0, 2.0, 4.0, 9.0]])],
+    ...                            ["[PAD]", "[CLS]", "d", "##ull", "film"], [0, 1], "wordpiece")
+    >>> merged.tolist(), mask.tolist()
+    ([[3.0, 4.0, 0.0, 0.0, 0.0]], [[True, True, False, False, False]])
+    """
+    if convention == "none":
+        return list(values), word_mask(X, special)
+    merged = [np.zeros(X.shape, dtype=np.float64) for _ in values]
+    mask = np.zeros(X.shape, dtype=bool)
+    for row in range(len(X)):
+        found = row_words(X[row], vocabulary, special=special, convention=convention)
+        for slot, word in enumerate(found):
+            where = list(word.positions)
+            mask[row, slot] = True
+            for out, value in zip(merged, values, strict=True):
+                out[row, slot] = np.asarray(value[row, where], dtype=np.float64).sum()
+    return merged, mask
 
 
 def _sentence_picks(subject: Subject, run: Any, limit: int) -> list[tuple[str, int]]:
@@ -343,13 +382,19 @@ def _right_by_class(subject: Subject, run: Any) -> list[tuple[int, int]]:
 
 
 def text_view(subject: Subject, run: Any, methods: list[MethodSpec], *, sentences: int = 6) -> View:
-    """Highlighted tokens of a few sentences, attention from ``[CLS]`` and attention rollout.
+    """Highlighted words of a few sentences, attention from ``[CLS]`` and attention rollout.
 
-    ``token_attributions`` holds the attribution of every word token of the chosen
-    sentences (padding and ``[CLS]`` skipped) under the first Integrated-Gradients
-    method, with the attention-rollout relevance of ``[CLS]`` beside it;
-    ``explained_sentences`` names the sentences. With ``subject.explain.attention`` the
-    view adds the table ``cls_attention`` and the metric ``rollout_ig_spearman``.
+    ``token_attributions`` holds the attribution of every word of the chosen sentences
+    (padding, ``[CLS]`` and ``explain.special_ids`` skipped) under the first
+    Integrated-Gradients method, with the attention-rollout relevance of the position
+    the head reads beside it; ``explained_sentences`` names the sentences. For a
+    sub-word vocabulary (WordPiece ``##``, byte-level BPE ``Ġ``, SentencePiece ``▁``:
+    :func:`~audit.explain._pieces.piece_convention`) a word's pieces are merged and
+    their attributions and rollout shares summed; with a word-level vocabulary every
+    token is a word. The head reads ``[CLS]`` (position 0), or with
+    ``explain.summary="last"`` the last non-padding token (decoders such as GPT-2).
+    With ``subject.explain.attention`` the view adds the table ``cls_attention`` and
+    the metric ``rollout_ig_spearman``.
 
     Examples
     --------
@@ -367,22 +412,36 @@ def text_view(subject: Subject, run: Any, methods: list[MethodSpec], *, sentence
     meta = subject.explain.as_dict()
     X = run.X.numpy()
     vocabulary = _vocabulary(meta, X)
-    words = word_mask(X, _special(meta))
+    special = _special(meta)
+    words = word_mask(X, special)
+    convention = piece_convention(vocabulary)
+    merged = convention != "none"
+    summary = meta.get("summary", "first")
+    reader = READERS[summary]
     method = next((m for m in methods if "integrated_gradients" in m.name), methods[0])
     attributions = run.attributions[method.name]
     relevance = None
     if callable(meta.get("attention")):
         weights = attention_maps(meta["attention"], run.X)
-        relevance = rollout(weights)[:, 0, :]
+        positions = summary_positions(X, summary, meta.get("pad_id"))
+        relevance = rollout(weights)[np.arange(len(X)), positions, :]
         truth = meta.get("ground_truth_test")
         truth = None if truth is None else np.asarray(truth)[run.rows]
-        view.tables.append(cls_attention_table(weights, X, vocabulary, words, truth))
+        view.tables.append(
+            cls_attention_table(
+                weights, X, vocabulary, words, truth, positions=positions, reader=reader
+            )
+        )
+        (word_relevance, word_attribution), in_word = per_word(
+            X, [relevance, attributions], vocabulary, special, convention
+        )
         view.metrics.append(
             Metric(
                 "rollout_ig_spearman",
-                rollout_ig_spearman(relevance, attributions, words),
+                rollout_ig_spearman(word_relevance, word_attribution, in_word),
                 description="mean over sentences of Spearman's correlation between attention "
-                f"rollout from [CLS] and |{method.label}| over the word tokens",
+                f"rollout from {reader} and |{method.label}| over the "
+                + ("words (pieces summed)" if merged else "word tokens"),
             )
         )
     else:
@@ -408,26 +467,45 @@ def text_view(subject: Subject, run: Any, methods: list[MethodSpec], *, sentence
     )
     rows = []
     for _, i in picks:
-        for position in np.flatnonzero(words[i]):
-            value = float(attributions[i, position])
+        for word in row_words(X[i], vocabulary, special=special, convention=convention):
+            where = list(word.positions)
+            value = float(np.asarray(attributions[i, where], dtype=np.float64).sum())
             rows.append(
                 [
                     int(run.rows[i]),
-                    int(position),
-                    vocabulary[int(X[i, position])],
+                    int(where[0]),
+                    word.text,
                     value if np.isfinite(value) else 0.0,
-                    None if relevance is None else float(relevance[i, position]),
+                    None if relevance is None else float(relevance[i, where].sum()),
                 ]
             )
+    left_out = "Padding and [CLS] are left out."
+    if merged or len(special) > 2:
+        left_out = "Padding, [CLS], separators and other special tokens are left out."
+    caption = (
+        "Attribution: contribution to the predicted class's logit (positive: toward it). "
+        f"Rollout: share of the token in the final {reader} vector by attention rollout "
+        f"(Abnar & Zuidema 2020). {left_out}"
+    )
+    if merged:
+        caption = (
+            "Words: the tokenizer's pieces merged back into words, their attributions and "
+            "rollout shares summed; position: the word's first piece. " + caption
+        )
     view.tables.append(
         Table(
             id="token_attributions",
-            title=f"Token attributions ({method.label}) and attention rollout",
-            columns=["sentence", "position", "token", "attribution", "rollout"],
+            title=f"{'Word' if merged else 'Token'} attributions ({method.label}) and "
+            "attention rollout",
+            columns=[
+                "sentence",
+                "position",
+                "word" if merged else "token",
+                "attribution",
+                "rollout",
+            ],
             rows=rows,
-            caption="Attribution: contribution to the predicted class's logit (positive: "
-            "toward it). Rollout: share of the token in the final [CLS] vector by attention "
-            "rollout (Abnar & Zuidema 2020). Padding and [CLS] are left out.",
+            caption=caption,
         )
     )
     return view

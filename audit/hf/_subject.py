@@ -179,7 +179,10 @@ def from_transformers(
     ids in, attention mask from the padding id, ``logits`` out), so every check sees a
     plain ``(rows, classes)`` model on ``"text"`` data. The explain hints are the
     model's input embeddings (Layer Integrated Gradients), its attention weights
-    (``output_attentions=True``, rolled out), the tokenizer's vocabulary and special ids.
+    (``output_attentions=True``, rolled out from the position the head reads:
+    ``summary="first"`` when every row starts with the class token, else ``"last"``),
+    the tokenizer's vocabulary and its special ids (``all_special_ids``: kept in
+    baselines, left out of the report's word tables, whose pieces are merged into words).
 
     Parameters
     ----------
@@ -315,6 +318,8 @@ def from_transformers(
             pad_id=pad_id,
             cls_id=cls_id,
             unk_id=unk_id,
+            special_ids=special,
+            summary=summary,
             ground_truth_test=truth,
         ),
         training=training,

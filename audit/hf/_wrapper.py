@@ -35,7 +35,8 @@ class HFClassifier(nn.Module):
     summary : {"first", "last"}
         Which position the classification head reads: the first token (``[CLS]``, BERT
         and other encoders) or the last non-padding token (GPT-2 and other decoders).
-        Used by :func:`rollout_relevance`.
+        Used by :func:`rollout_relevance`; :func:`~audit.hf.from_transformers` passes it
+        to the report as ``explain.summary``.
 
     Examples
     --------
@@ -94,11 +95,10 @@ class HFClassifier(nn.Module):
 
     def summary_positions(self, ids: torch.Tensor) -> torch.Tensor:
         """Per row, the position the classification head reads (see ``summary``)."""
-        ids = torch.as_tensor(ids)
-        if self.summary == "first":
-            return torch.zeros(len(ids), dtype=torch.long)
-        positions = torch.arange(ids.shape[1]).expand_as(ids)
-        return (positions * (ids != self.pad_id)).argmax(dim=1)
+        from audit.explain._attention import summary_positions
+
+        ids = torch.as_tensor(ids).cpu().numpy()
+        return torch.from_numpy(summary_positions(ids, self.summary, self.pad_id))
 
 
 def _logits(out: Any) -> torch.Tensor:
