@@ -6,7 +6,8 @@ JSON: wall and CPU seconds of the build and of each check, test accuracy, the
 localisation lift of each explanation method, and both fairness verdicts with the
 metrics that set them. Targets (2 idle cores): build <= 30 s, full audit of the
 default <= 90 s end to end, accuracy >= 0.90, localisation lift >= 2, fairness not
-FAIL on default and WARN or FAIL on biased.
+FAIL on default and WARN or FAIL on biased; the ``overfit`` variant's overfitting
+verdict FAIL.
 
 Usage: ``.venv/bin/python benchmarks/bench_speech.py [--checks data performance ...]``
 """
@@ -67,6 +68,14 @@ def main() -> None:
     report["build_biased"] = {"wall_s": wall, "cpu_s": cpu}
     section = audit.run(biased, checks=["fairness"]).section("fairness")
     report["fairness_biased"] = _fairness(section)
+    overfit, wall, cpu = _timed(lambda: audit.reference("speech", seed=0, variant="overfit"))
+    performance = audit.run(overfit, checks=["performance"]).section("performance")
+    report["overfit"] = {
+        "build_wall_s": wall,
+        "build_cpu_s": cpu,
+        "accuracy_gap": round(performance.metric("accuracy_gap").value, 3),
+        "verdict": performance.notes[0],
+    }
     print(json.dumps(report, indent=2, default=float))
 
 

@@ -170,7 +170,10 @@ SPEC = DomainSpec(
         "PGD). Its frames are flat-coloured drawings whose decision rests on a few small, "
         "low-contrast pixel regions (a pedestrian of 5 to 12 pixels wide), read by a 4x4 "
         "stride-4 stem, so a few pixel steps move it; the pixel noise and lighting varied in "
-        "the generator do not stand in for adversarial training. The robustness section's "
-        "FAIL on robust_accuracy_ratio is expected here, not a defect of the check.",
+        "the generator do not stand in for adversarial training. Weight decay of 1e-2, a "
+        "smoother stem (4x4 average pooling, then a 3x3 convolution) and batch augmentation "
+        "(contrast, brightness, pixel noise) each kept at most 9% of the frames at 0.1 "
+        "(accuracy 0.98 to 0.99). The robustness section's FAIL on robust_accuracy_ratio is "
+        "expected here, not a defect of the check.",
     ),
 )

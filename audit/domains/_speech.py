@@ -8,7 +8,7 @@ formant shift) is the sensitive feature ``speaker_group``; the keyword's frames 
 the planted evidence (``ground_truth_test``).
 
 Variants: ``default``; ``overfit`` (a wider GRU on a stratified 3% of the fitting rows,
-no dropout, weight decay or early stopping); ``biased`` (only 3% of group B's
+no dropout, weight decay or early stopping); ``biased`` (only 1% of group B's
 utterances in the training rows: the model fails that group's speakers).
 """
 
@@ -44,7 +44,9 @@ OVERFIT_RECIPE = Recipe(epochs=60, batch_size=16, lr=5e-3, weight_decay=0.0, pat
 #: Share of the fitting rows the overfit variant trains on (stratified).
 OVERFIT_TRAIN_SHARE = 0.03
 #: The biased variant keeps this share of group B's training (and validation) rows.
-BIASED_GROUP, BIASED_KEEP = "B", 0.03
+#: (1%: about 7 utterances; at 3%, 21 of them, the 16-band model already learns group B
+#: well enough that the gap in true-positive rates is 0.11, under its FAIL limit 0.2.)
+BIASED_GROUP, BIASED_KEEP = "B", 0.01
 #: CRNN settings of each variant.
 MODEL = {"channels": (8, 16), "hidden": 24, "pooling": "max", "dropout": 0.1}
 OVERFIT_MODEL = {"channels": (8, 16), "hidden": 64, "pooling": "max", "dropout": 0.0}

@@ -126,6 +126,16 @@ def test_small_build_learns_and_carries_its_hints(monkeypatch):
     assert any("dark-shaded" in line for line in card["limitations"])
 
 
+def test_overfit_variant_fails_generalization():
+    overfit = audit.reference("driving", seed=0, variant="overfit")  # full size: 96 rows fitted
+    section = audit.run(overfit, checks=["performance"]).section("performance")
+    assert section.metric("train_accuracy").value == 1.0
+    gap = section.metric("accuracy_gap")  # seed 0: 1.000 on the fitted rows, 0.573 on test
+    assert gap.value > 0.2 and gap.verdict == "fail"
+    assert section.notes[0].startswith("Overfitting verdict: FAIL")
+    assert len(overfit.y_train) == 96 and overfit.name == "driving (overfit)"
+
+
 def test_biased_variant_misses_dark_shaded_pedestrians(monkeypatch):
     _small(monkeypatch, n_train=1600)
     quick = TrainingConfig(epochs=10)
