@@ -189,10 +189,7 @@ def audit_predictions(
             seed=seed,
         ),
     }
-    checks = settings.checks or list(builders)
-    unknown = [c for c in checks if c not in builders]
-    if unknown:
-        raise bad_input("checks", f"names from {list(builders)} for predictions", f"{unknown}")
+    checks = chosen_checks(settings, builders)
     if "fairness" in checks:  # an ID column as sensitive: refused before any stage runs
         check_group_counts(groups, settings=settings.settings_of("fairness"))
     policy = policy_for(settings)
@@ -221,6 +218,23 @@ def audit_predictions(
         stages=stages,
         training_data=None,
     )
+
+
+def chosen_checks(settings: Any, builders: Mapping[str, Any]) -> list[str]:
+    """The config's checks (default: every one predictions mode has), refused by name
+    when predictions mode has no such section; the pandas path and the engines share it.
+
+    Examples
+    --------
+    >>> from audit.config import load_config
+    >>> chosen_checks(load_config({"checks": ["fairness"]}), {"data": 0, "fairness": 0})
+    ['fairness']
+    """
+    checks = settings.checks or list(builders)
+    unknown = [c for c in checks if c not in builders]
+    if unknown:
+        raise bad_input("checks", f"names from {list(builders)} for predictions", f"{unknown}")
+    return checks
 
 
 def performance_section(

@@ -301,6 +301,12 @@ def _missing(section: Section, splits: dict[str, SplitData]) -> None:
         if frames[0] is not None:
             counts = sum(frame.isna().sum() for frame in frames)
             rows += [[str(c), source, int(k), int(k) / n] for c, k in counts.items()]
+    missing_table(section, rows)
+
+
+def missing_table(section: Section, rows: list[list]) -> None:
+    """Judge the largest missing share and add the table of ``[column, source, missing,
+    share]`` rows that have any (the predictions engines' counts use it too)."""
     _add(section, "max_missing_share", max((row[3] for row in rows), default=0.0))
     rows = [row for row in rows if row[2] > 0]
     if not rows:

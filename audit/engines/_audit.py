@@ -9,7 +9,6 @@ from typing import Any
 
 from audit.config import AuditConfig, load_config
 from audit.engines._cells import PredictionCells
-from audit.errors import bad_input
 from audit.manifest import build_manifest
 from audit.results import AuditResult
 from audit.runner import assemble, policy_for, run_seed, run_stages
@@ -72,6 +71,7 @@ def audit_cells(
     from audit.engines._data import data_from_cells
     from audit.engines._fairness import fairness_from_cells
     from audit.engines._performance import performance_from_cells
+    from audit.predictions import chosen_checks
 
     settings = load_config(config)
     seed = run_seed(settings)
@@ -88,10 +88,7 @@ def audit_cells(
             seed=seed,
         ),
     }
-    checks = settings.checks or list(builders)
-    unknown = [c for c in checks if c not in builders]
-    if unknown:
-        raise bad_input("checks", f"names from {list(builders)} for predictions", f"{unknown}")
+    checks = chosen_checks(settings, builders)
     if "fairness" in checks:  # an ID column as sensitive: refused before any stage runs
         from audit.engines._fairness import grouped_encoder
         from audit.fairness._section import _encoder

@@ -12,13 +12,20 @@ import numpy as np
 import pandas as pd
 
 from audit.data._inputs import SplitData
-from audit.data._metrics import add
-from audit.data._section import SECTION_ID, TITLE, _groups, _label_balance, _Rows, _summary
+from audit.data._section import (
+    SECTION_ID,
+    TITLE,
+    _groups,
+    _label_balance,
+    _Rows,
+    _summary,
+    missing_table,
+)
 from audit.data._shift import Shares, crosstab
 from audit.engines._cells import LABEL, PredictionCells
 from audit.engines._fairness import grouped_encoder
 from audit.fairness._groups import GroupEncoder
-from audit.results import Section, Table
+from audit.results import Section
 from audit.settings import DataSettings
 
 __all__ = ["data_from_cells"]
@@ -106,16 +113,4 @@ def _missing(section: Section, cells: PredictionCells) -> None:
     n = cells.n_rows
     rows = [[str(c), "feature", int(k), int(k) / n] for c, k in cells.missing.items()]
     rows += [[str(c), "sensitive", 0, 0.0] for c in cells.sensitive]
-    add(section, "max_missing_share", max((row[3] for row in rows), default=0.0))
-    rows = [row for row in rows if row[2] > 0]
-    if not rows:
-        section.notes.append("No missing values.")
-    section.tables.append(
-        Table(
-            id="missing",
-            title="Missing values",
-            columns=["column", "source", "missing", "share"],
-            rows=rows,
-            caption="Columns with missing values (NaN or None), over all rows.",
-        )
-    )
+    missing_table(section, rows)

@@ -20,7 +20,7 @@ from audit.fairness._figures import tradeoff_figure
 from audit.fairness._groups import GroupCodes, GroupEncoder
 from audit.fairness._mitigation import CONSTRAINTS, ScoreModel
 from audit.fairness._rates import disparities, rates_from_counts
-from audit.fairness._whatif import MITIGATION_MAX_GROUPS
+from audit.fairness._whatif import MITIGATION_MAX_GROUPS, too_many_groups
 from audit.results import Section, Table
 from audit.settings import FairnessSettings
 
@@ -68,11 +68,7 @@ def add_cell_mitigation(
         if len(names) < 2:
             continue
         if len(names) > most:
-            section.notes.append(
-                f"Mitigation for {feature} skipped: {len(names):,} groups, more than "
-                f"fairness.mitigation_max_groups = {most} (fairlearn's ThresholdOptimizer "
-                "picks a threshold per group)."
-            )
+            section.notes.append(too_many_groups(feature, len(names), most))
             continue
         present = np.bincount(codes, weights=fit, minlength=len(names)) > 0
         needed = np.bincount(codes, weights=judged, minlength=len(names)) > 0

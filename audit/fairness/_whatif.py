@@ -84,11 +84,7 @@ def add_mitigation(
         if len(names) < 2:
             continue
         if len(names) > most:
-            section.notes.append(
-                f"Mitigation for {feature} skipped: {len(names):,} groups, more than "
-                f"fairness.mitigation_max_groups = {most} (fairlearn's ThresholdOptimizer "
-                "picks a threshold per group)."
-            )
+            section.notes.append(too_many_groups(feature, len(names), most))
             continue
         eval_groups, fit_groups = _shared_codes(
             names, groups.codes[feature][eval_rows], fit_names[feature], fit_codes[feature]
@@ -172,3 +168,18 @@ def _outcome(y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray) -> list
         float(gaps["demographic_parity_ratio"]),
         float(gaps["equalized_odds_ratio"]),
     ]
+
+
+def too_many_groups(feature: str, groups: int, most: int) -> str:
+    """The note of a feature whose mitigation what-if is skipped for its many groups.
+
+    Examples
+    --------
+    >>> too_many_groups("zip", 900, 50)[:45]
+    'Mitigation for zip skipped: 900 groups, more '
+    """
+    return (
+        f"Mitigation for {feature} skipped: {groups:,} groups, more than "
+        f"fairness.mitigation_max_groups = {most} (fairlearn's ThresholdOptimizer "
+        "picks a threshold per group)."
+    )
