@@ -210,7 +210,6 @@ def _inference_seconds(subject: Subject, X: torch.Tensor, repeats: int) -> float
             subject.model,
             X,
             batch_size=X.shape[0],
-            binary_logit=subject.binary_logit,
             n_classes=subject.n_classes,
         )
 

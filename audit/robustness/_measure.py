@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from audit.robustness._attacks import adversarial, as_logits
+from audit.robustness._attacks import adversarial
 from audit.robustness._corruptions import Scales, corrupt
 
 if TYPE_CHECKING:
@@ -48,9 +48,7 @@ def predictor(subject: Subject) -> Callable[[torch.Tensor], np.ndarray]:
     from audit.subject import predict_proba
 
     def predict(X: torch.Tensor) -> np.ndarray:
-        proba = predict_proba(
-            subject.model, X, binary_logit=subject.binary_logit, n_classes=subject.n_classes
-        )
+        proba = predict_proba(subject.model, X, n_classes=subject.n_classes)
         return proba.argmax(axis=1)
 
     return predict
@@ -182,7 +180,7 @@ def attack_space(
     """
     if X.is_floating_point():
         bounds = (scales.low, scales.high) if subject.modality == "image" else (-np.inf, np.inf)
-        return as_logits(subject.model, binary_logit=subject.binary_logit), X, bounds
+        return subject.model, X, bounds  # the Subject's model gives (n, C >= 2) logits
     layer = getattr(subject.explain, "embedding_layer", None)
     if layer is None:
         return None
@@ -190,4 +188,4 @@ def attack_space(
 
     embedded = embeddings_of(subject.model, layer, X)
     forward = EmbeddingForward(subject.model, layer, X)
-    return as_logits(forward, binary_logit=subject.binary_logit), embedded, (-np.inf, np.inf)
+    return forward, embedded, (-np.inf, np.inf)

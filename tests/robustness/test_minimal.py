@@ -101,3 +101,16 @@ def test_token_models_are_attacked_through_their_embedding_layer():
     assert torch.allclose(forward(embedded.repeat(2, 1, 1))[30:], model(ids))
     with pytest.raises(ValueError, match="a multiple of 30 rows"):
         forward(embedded[:3])
+
+
+def test_bad_inputs_are_named():
+    from audit.errors import AuditInputError
+
+    model = _linear()
+    with pytest.raises(AuditInputError, match=r"^X: expected float inputs \(token ids cannot"):
+        minimal_perturbation(model, torch.zeros(3, 6, dtype=torch.long), radius=1.0)
+    with pytest.raises(AuditInputError, match=r"^radius: expected a number > 0, got 0"):
+        minimal_perturbation(model, torch.zeros(3, 6), radius=0)
+    unused = torch.nn.Embedding(4, 2)
+    with pytest.raises(ValueError, match=r"explain\.embedding_layer: expected a layer that runs"):
+        embeddings_of(torch.nn.Sequential(torch.nn.Embedding(4, 2)), unused, torch.zeros(1, 2).long())
