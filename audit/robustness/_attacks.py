@@ -1,4 +1,6 @@
-"""Adversarial examples with captum.robust (FGSM, PGD; L∞), batched over rows."""
+"""Adversarial examples, batched over rows: captum.robust's FGSM and PGD (L∞ and L2),
+and the fast gradient method on the L2 ball (one normalised gradient step), which
+captum.robust does not ship."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ __all__ = [
     "attack_label",
 ]
 
-ATTACKS = ("fgsm", "pgd", "pgd_l2")
+ATTACKS = ("fgsm", "fgsm_l2", "pgd", "pgd_l2")
 
 
 def attack_label(method: str) -> str:
@@ -27,9 +29,9 @@ def attack_label(method: str) -> str:
     Examples
     --------
     >>> [attack_label(m) for m in ATTACKS]
-    ['FGSM', 'PGD', 'PGD (L2)']
+    ['FGSM', 'FGSM (L2)', 'PGD', 'PGD (L2)']
     """
-    return {"pgd_l2": "PGD (L2)"}.get(method, method.upper())
+    return {"pgd_l2": "PGD (L2)", "fgsm_l2": "FGSM (L2)"}.get(method, method.upper())
 
 
 def as_logits(model: nn.Module, *, binary_logit: bool) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -70,7 +72,7 @@ def adversarial(
     lower: float = float("-inf"),
     upper: float = float("inf"),
 ) -> torch.Tensor:
-    """Untargeted L∞ adversarial rows of ``X`` against labels ``y`` (captum.robust).
+    """Untargeted adversarial rows of ``X`` against labels ``y`` (captum.robust).
 
     Parameters
     ----------
@@ -80,13 +82,17 @@ def adversarial(
         Float inputs, rows first.
     y : Tensor
         int64 labels the attack moves away from.
-    method : {"fgsm", "pgd", "pgd_l2"}
-        FGSM: one step ``x + ε·sign(∇ₓ loss)``. PGD: ``steps`` steps of ``2.5 ε / steps``
-        projected on the ε-ball (Madry et al., 2018). ``pgd_l2``: the same on the L2 ball
-        of radius ``ε·√d`` for ``d`` values per row (the L2 length of an L∞ step of ε on
-        every value), with L2-normalised steps.
+    method : {"fgsm", "fgsm_l2", "pgd", "pgd_l2"}
+        FGSM: one step ``x + ε·sign(∇ₓ loss)`` (Goodfellow et al., 2015). PGD: ``steps``
+        signed steps of ``2.5 ε / steps`` projected on the ε-ball (Madry et al., 2018).
+        The ``_l2`` attacks use the L2 ball of radius ``r = ε·√d`` for ``d`` values per
+        row (the L2 length of an L∞ step of ε on every value): ``fgsm_l2`` is the fast
+        gradient method ``x + r·∇ₓ loss / ‖∇ₓ loss‖₂`` (Miyato et al., 2016; computed
+        here with autograd, captum.robust has no L2 FGSM); ``pgd_l2`` is captum's PGD
+        with ``norm="L2"``: the same signed steps of ``2.5 ε / steps`` on every value,
+        each followed by the projection on the L2 ball.
     epsilon : float
-        L∞ radius, in the input's own units (``pgd_l2``: scaled by ``√d`` as above).
+        L∞ radius, in the input's own units (``_l2`` attacks: scaled by ``√d`` as above).
     lower, upper : float
         Bounds of valid inputs (the attack clamps to them).
 
@@ -120,15 +126,33 @@ def adversarial(
         if method == "fgsm":
             attack = FGSM(forward, loss_func=_loss, lower_bound=lower, upper_bound=upper)
             out = attack.perturb(X.detach().clone().requires_grad_(True), epsilon=epsilon, target=y)
+        elif method == "fgsm_l2":
+            out = _fast_gradient_l2(forward, X, y, epsilon * X[0].numel() ** 0.5, lower, upper)
         else:
             radius = epsilon * (X[0].numel() ** 0.5 if method == "pgd_l2" else 1.0)
             attack = PGD(forward, loss_func=_loss, lower_bound=lower, upper_bound=upper)
             out = attack.perturb(
                 X.detach().clone().requires_grad_(True),
                 radius=radius,
-                step_size=2.5 * radius / steps,
+                step_size=2.5 * epsilon / steps,
                 step_num=steps,
                 target=y,
                 norm="L2" if method == "pgd_l2" else "Linf",
             )
     return out.detach()
+
+
+def _fast_gradient_l2(
+    forward: Callable[[torch.Tensor], torch.Tensor],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    radius: float,
+    lower: float,
+    upper: float,
+) -> torch.Tensor:
+    """``clamp(x + radius·g/‖g‖₂)`` with ``g`` each row's gradient of its loss (rows with a
+    zero gradient stay where they are)."""
+    x = X.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(_loss(forward(x), y).sum(), x)
+    norms = grad.flatten(1).norm(dim=1).clamp_min(1e-30).view(-1, *[1] * (X.dim() - 1))
+    return (X.detach() + radius * grad / norms).clamp(lower, upper)

@@ -33,7 +33,9 @@ def robustness_cost(settings: RobustnessSettings, workload: Workload) -> float:
     """
     corruptions = CORRUPTIONS.get(workload.modality, 4) * len(settings.severities)
     radii = len(settings.epsilons)
-    attacks = sum(3 if a == "fgsm" else 3 * settings.pgd_steps + 1 for a in settings.attacks)
+    attacks = sum(
+        3 if a.startswith("fgsm") else 3 * settings.pgd_steps + 1 for a in settings.attacks
+    )
     per_row = 1 + corruptions + radii * attacks + (15 if settings.min_perturbation else 0)
     rows = min(settings.rows, workload.rows_test)
     examples = 3 * (2 * 32 * 3 + 3 * settings.pgd_steps) if settings.attacks else 0
@@ -43,19 +45,19 @@ def robustness_cost(settings: RobustnessSettings, workload: Workload) -> float:
 def robustness_shrink(
     settings: RobustnessSettings, fraction: float
 ) -> tuple[RobustnessSettings, list[str]]:
-    """Fewer audited rows; below 0.3 fewer PGD steps; below 0.1 no L2 attack.
+    """Fewer audited rows; below 0.3 fewer PGD steps; below 0.1 no L2 attacks.
 
     Examples
     --------
     >>> from audit.robustness._settings import RobustnessSettings
     >>> robustness_shrink(RobustnessSettings(), 0.05)[1]
-    ['audited rows 256 → 32', 'PGD steps 10 → 3', 'attacks fgsm, pgd, pgd_l2 → fgsm, pgd']
+    ['audited rows 256 → 32', 'PGD steps 10 → 3', 'attacks fgsm, fgsm_l2, pgd, pgd_l2 → fgsm, pgd']
     """
     update: dict = {"rows": scaled(settings.rows, fraction, floor=32)}
     if fraction < 0.3:
         update["pgd_steps"] = scaled(settings.pgd_steps, fraction / 0.3, floor=3)
-    if fraction < 0.1 and "pgd_l2" in settings.attacks:
-        update["attacks"] = [a for a in settings.attacks if a != "pgd_l2"]
+    if fraction < 0.1 and any(a.endswith("_l2") for a in settings.attacks):
+        update["attacks"] = [a for a in settings.attacks if not a.endswith("_l2")]
     words = {"rows": "audited rows", "pgd_steps": "PGD steps", "attacks": "attacks"}
     changes = []
     for key, value in update.items():

@@ -41,7 +41,7 @@ def corruption_curve(
 
 
 def attack_curve(accuracy: dict[tuple[str, float], float], clean: float) -> Figure:
-    """Robust accuracy against the radius ε, one line per attack (L∞; PGD (L2): ε·√d).
+    """Robust accuracy against the radius ε, one line per attack (L∞; the L2 attacks: ε·√d).
 
     Examples
     --------
@@ -71,5 +71,6 @@ def attack_curve(accuracy: dict[tuple[str, float], float], clean: float) -> Figu
         alt=alt + ".",
         kind="svg",
         data=render([panel], alt=alt),
-        caption="Accuracy on adversarial rows (captum.robust) as the radius grows.",
+        caption="Accuracy on adversarial rows (captum.robust; FGSM (L2) with autograd) as "
+        "the radius grows.",
     )

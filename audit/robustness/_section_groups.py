@@ -85,34 +85,42 @@ def group_robustness(
 
 def _group_curves(m: Measured, sensitive, names, settings) -> Table:
     """Per group, accuracy clean, under each severity (mean over corruptions) and under
-    the judged attack at each radius: the curves of the section, broken down by group."""
+    the judged attack at each radius, with intervals: the section's curves by group.
+
+    Clean and attacked accuracy are shares of rows (Wilson intervals). A severity's
+    accuracy is the mean over rows of each row's share of corruptions still right; its
+    Wilson interval on ``n`` rows is conservative, as a row's share lies in [0, 1] and so
+    varies at most as much as a Bernoulli of the same mean.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
     severities = sorted(settings.severities)
     attack = "pgd" if any(k[0] == "pgd" for k in m.attacked) else "fgsm"
     radii = sorted(e for a, e in m.attacked if a == attack)
-    right = {("clean", 0): m.clean == m.y}
+    label = attack.upper()
+    right = {"clean": m.clean == m.y}
     for s in severities:
-        right[("severity", s)] = np.stack([m.corrupted[(n, s)] == m.y for n in names]).mean(0)
+        right[f"severity {s}"] = np.stack([m.corrupted[(n, s)] == m.y for n in names]).mean(0)
     for e in radii:
-        right[(attack, e)] = m.attacked[(attack, e)] == m.y
+        right[f"{label} ε={e:g}"] = m.attacked[(attack, e)] == m.y
     rows = []
     for feature in sensitive.columns:
         labels = sensitive[feature].astype("string")
         for name in sorted(labels.dropna().unique()):
             mask = (labels == name).fillna(False).to_numpy()
-            rows.append(
-                [feature, str(name), int(mask.sum())]
-                + [float(np.mean(v[mask])) for v in right.values()]
-            )
-    label = attack.upper()
+            n = int(mask.sum())
+            for what, hits in right.items():
+                correct = float(np.sum(hits[mask]))
+                low, high = proportion_confint(correct, n, alpha=settings.alpha, method="wilson")
+                rows.append([feature, str(name), what, n, correct / n, float(low), float(high)])
     return Table(
         "group_curves",
         "Accuracy per group: clean, under corruptions and under attack",
-        ["feature", "group", "rows", "clean"]
-        + [f"severity {s}" for s in severities]
-        + [f"{label} ε={e:g}" for e in radii],
+        ["feature", "group", "perturbation", "rows", "accuracy", "low", "high"],
         rows,
-        caption="Severity columns: mean accuracy over the corruptions at that severity; "
-        f"{label} columns: accuracy under the attack at that radius (std units).",
+        caption="Severity rows: mean accuracy over the corruptions at that severity; "
+        f"{label} rows: accuracy under the attack at that radius (std units). Wilson "
+        "intervals (conservative for the severity means).",
     )
 
 

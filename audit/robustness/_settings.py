@@ -35,9 +35,10 @@ class RobustnessSettings(Strict):
     judged_epsilon : float
         The radius (same units) at which ``robust_accuracy_ratio`` is judged (PGD when
         it runs, else FGSM) and FGSM flips are compared across groups.
-    attacks : list of {"fgsm", "pgd", "pgd_l2"}
-        Empty: no adversarial part. ``pgd_l2`` attacks on the L2 ball of radius ε·√d for
-        d values per row. Token inputs (text) are attacked on their embeddings.
+    attacks : list of {"fgsm", "fgsm_l2", "pgd", "pgd_l2"}
+        Empty: no adversarial part. The ``_l2`` attacks work on the L2 ball of radius
+        ε·√d for d values per row (``fgsm_l2``: one normalised gradient step). Token
+        inputs (text) are attacked on their embeddings.
     pgd_steps : int
         PGD iterations (step size 2.5 ε / steps).
     min_perturbation : bool
@@ -67,8 +68,8 @@ class RobustnessSettings(Strict):
     corruptions: list[str] | None = None
     epsilons: list[Epsilon] = Field(default_factory=lambda: [0.02, 0.05, 0.1, 0.2, 0.5])
     judged_epsilon: Epsilon = 0.1
-    attacks: list[Literal["fgsm", "pgd", "pgd_l2"]] = Field(
-        default_factory=lambda: ["fgsm", "pgd", "pgd_l2"]
+    attacks: list[Literal["fgsm", "fgsm_l2", "pgd", "pgd_l2"]] = Field(
+        default_factory=lambda: ["fgsm", "fgsm_l2", "pgd", "pgd_l2"]
     )
     pgd_steps: int = Field(default=10, ge=1, le=200)
     min_perturbation: bool = True

@@ -59,6 +59,26 @@ def test_pgd_l2_stays_in_its_l2_ball_and_raises_the_loss():
     assert loss(adv) > loss(X)
 
 
+def test_fgsm_l2_is_the_optimal_l2_step_against_a_linear_two_class_model():
+    model = _linear(2)
+    X, y = torch.randn(300, 5), torch.randint(0, 2, (300,))
+    adv = adversarial(model, X, y, method="fgsm_l2", epsilon=0.2)
+    radius = 0.2 * 5**0.5
+    w = (model.weight[1] - model.weight[0]).detach()
+    # d CE / dx = (p₁ − y) (w₁ − w₀): the step is r·(w₁ − w₀)/‖·‖, away from the label
+    away = torch.where(y == 1, -1.0, 1.0)[:, None]
+    assert torch.allclose(adv, X + radius * away * w / w.norm(), atol=1e-6)
+    # the shortest L2 path across a linear boundary: a correct row flips iff its margin
+    # over ‖w₁ − w₀‖ is below the radius
+    with torch.no_grad():
+        z = model(X)
+        before, after = z.argmax(1), model(adv).argmax(1)
+    distance = (z[:, 1] - z[:, 0]).abs() / w.norm()
+    right = before == y
+    assert torch.equal((after != before)[right], (distance < radius)[right])
+    assert 0 < int((after != before).sum()) < 300
+
+
 def test_token_ids_and_negative_radii_are_refused():
     model = _linear(2)
     with pytest.raises(AuditInputError, match="float inputs"):

@@ -46,11 +46,16 @@ def test_credit_gives_a_judged_section(credit_subject):
     assert {f.id for f in section.figures} == {"corruption_curve", "attack_curve"}
     assert "Worst corruption at severity 3" in section.summary
     curves = section.table("group_curves")
-    assert curves.columns[3:] == ["clean", "severity 1", "severity 3", "PGD ε=0.1"]
-    sex = [r for r in curves.rows if r[0] == "sex"]
-    assert sum(r[2] for r in sex) == 64
+    assert curves.columns == ["feature", "group", "perturbation", "rows", "accuracy", "low", "high"]
+    assert list(dict.fromkeys(r[2] for r in curves.rows)) == [
+        "clean", "severity 1", "severity 3", "PGD ε=0.1"
+    ]
+    sex = [r for r in curves.rows if r[0] == "sex" and r[2] == "clean"]
+    assert sum(r[3] for r in sex) == 64
     clean = section.metric("clean_accuracy").value
-    assert sum(r[2] * r[3] for r in sex) / 64 == pytest.approx(clean)
+    assert sum(r[3] * r[4] for r in sex) / 64 == pytest.approx(clean)
+    for *_, n, accuracy, low, high in curves.rows:
+        assert 0 <= low <= accuracy <= high <= 1 and high - low > 0.5 / n**0.5
     examples = section.table("adversarial_examples")
     assert 4 <= len(examples.rows) <= 12  # 1-3 flipped rows, 4 features each
     std = float(credit_subject.X_test.std())
@@ -118,7 +123,8 @@ def test_progress_is_reported_for_every_corruption_and_attack_step(credit_subjec
     context = RunContext(context.seed, context.seed_sequence, progress=lambda *a: calls.append(a))
     settings = get_check("robustness").settings(**SMALL)
     get_check("robustness").run(credit_subject, settings, context)
-    total = 3 * 2 + 3 * 1  # 3 corruptions x 2 severities, then FGSM, PGD, PGD-L2 at one radius
+    # 3 corruptions x 2 severities, then FGSM (L∞, L2) and PGD (L∞, L2) at one radius
+    total = 3 * 2 + 4 * 1
     assert [step for _, step, _ in calls] == list(range(1, total + 1))
     assert {stage for stage, _, _ in calls} == {"corruptions", "attacks"}
     assert {n for _, _, n in calls} == {total}
