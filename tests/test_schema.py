@@ -56,3 +56,32 @@ def test_schema_ships_with_the_package():
 
     assert resources.files("audit").joinpath("results.schema.json").is_file()
     assert AuditResult.__dataclass_fields__.keys() == set(results_schema()["required"])
+
+
+def test_manifest_engine_workers_and_budget_are_described_and_validate(credit_subject):
+    import audit
+
+    manifest_schema = results_schema()["properties"]["manifest"]["properties"]
+    assert {"engine", "workers", "engine_address"} <= set(manifest_schema)
+    assert "budget" in manifest_schema["runtime"]["properties"]
+    result = audit.run(credit_subject, checks=["data"], config={"budget_s": 600})
+    data = json.loads(result.to_json())
+    jsonschema.validate(data, results_schema())
+    manifest = data["manifest"]
+    assert (manifest["engine"], manifest["workers"], manifest["engine_address"]) == (
+        "serial",
+        1,
+        None,
+    )
+    assert manifest["runtime"]["budget"]["budget_s"] == 600
+    assert manifest["runtime"]["stages"]["data"]["seconds"] >= 0
+    for key, value in (("workers", 0), ("engine_address", 5)):
+        bad = copy.deepcopy(data)
+        bad["manifest"][key] = value
+        with pytest.raises(jsonschema.ValidationError) as info:
+            jsonschema.validate(bad, results_schema())
+        assert list(info.value.absolute_path) == ["manifest", key]
+    bad = copy.deepcopy(data)
+    bad["manifest"]["runtime"]["budget"]["fits"] = "yes"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, results_schema())

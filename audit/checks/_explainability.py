@@ -52,6 +52,7 @@ def run(
         settings,
         seed=0 if context is None else context.seed,
         progress=None if context is None else context.progress,
+        engine=None if context is None else context.engine,
     )
 
 

@@ -23,7 +23,8 @@ def run(
     from audit.performance import performance_section
 
     seed = 0 if context is None else context.seed
-    return performance_section(subject, settings or PerformanceSettings(), seed=seed)
+    engine = None if context is None else context.engine
+    return performance_section(subject, settings or PerformanceSettings(), seed=seed, engine=engine)
 
 
 def conclude(section: Section) -> None:

@@ -1,7 +1,10 @@
 """Independent trainings as tasks: one after another here (serial), or as Ray tasks.
 
-The model audits train many models that do not depend on each other (shadow models,
-the points of the privacy–utility curve). :func:`map_tasks` runs ``fn(item, *shared)``
+The model audits do much work whose parts do not depend on each other: the models they
+train (shadow models, the points of the privacy–utility curve), the explainability
+check's attribution batches (:mod:`audit.explain._batches`) and the performance
+bootstrap's chunks of replicates (:mod:`audit.performance._intervals`). Checks reach the
+config's engine through ``RunContext.engine``. :func:`map_tasks` runs ``fn(item, *shared)``
 for every item and returns the results in the items' order, either in this process
 (``"serial"``, the default) or as Ray tasks (``"ray"``, ``pip install 'rai-audit[ray]'``)
 on a local Ray or a cluster. Each item carries everything that makes its task

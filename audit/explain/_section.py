@@ -19,6 +19,7 @@ import torch
 from audit._threads import one_thread
 from audit.explain import _trust as trust
 from audit.explain._badges import count_sentence, provisional_badges
+from audit.explain._batches import attribute_batches
 from audit.explain._evidence import (
     model_skill,
     randomization_table,
@@ -36,7 +37,7 @@ from audit.explain._methods import (
 from audit.explain._randomization import Randomization
 from audit.explain._views import global_importance
 from audit.results import Section, Table
-from audit.settings import ExplainSettings
+from audit.settings import EngineSettings, ExplainSettings
 from audit.subject import Subject
 
 if TYPE_CHECKING:
@@ -121,12 +122,16 @@ def explain_subject(
     *,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str | EngineSettings | None = None,
 ) -> ExplainRun:
     """Attribute the predicted class of ``n_samples`` seeded test rows, batch by batch.
 
     ``progress``, when given, is called before each method attributes, as
     ``progress("attributions: <method label>", i, len(methods))``, then as
     ``progress("trust evidence", 1, 1)`` before the trust tests of all methods.
+    ``engine`` runs the batches of ``settings.batch_size`` rows here (serial, the
+    default) or as Ray tasks, with the same attributions
+    (:func:`audit.explain._batches.attribute_batches`); the trust tests run here.
 
     Examples
     --------
@@ -144,15 +149,17 @@ def explain_subject(
     proba = subject.predict_proba("test")[rows]
     run = ExplainRun(rows, X, torch.as_tensor(proba.argmax(1)), proba)
     ctx = context(subject, settings, seed=seed)
-    for i, spec in enumerate(methods, 1):
-        if progress is not None:
-            progress(f"attributions: {spec.label}", i, len(methods))
-        parts: list[Explanation] = [
-            spec.explain(
-                ctx, X[s : s + settings.batch_size], run.target[s : s + settings.batch_size]
-            )
-            for s in range(0, n, settings.batch_size)
-        ]
+    batches = attribute_batches(
+        ctx,
+        X,
+        run.target,
+        methods,
+        batch_size=settings.batch_size,
+        engine=engine,
+        progress=progress,
+    )
+    for spec in methods:
+        parts: list[Explanation] = batches[spec.name]
         run.attributions[spec.name] = np.concatenate([p.attributions for p in parts]).astype(
             np.float32, copy=False
         )
@@ -220,12 +227,15 @@ def explainability_section(
     *,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str | EngineSettings | None = None,
 ) -> Section:
     """Attributions with every method of the subject's modality, and the trust evidence.
 
     The headline importance is the mean over the methods trusted under the default
     policy; the check's ``conclude`` ranks again under the run's own policy.
-    ``progress`` reports each method and the trust tests (see :func:`explain_subject`).
+    ``progress`` reports each method and the trust tests (see :func:`explain_subject`);
+    ``engine`` says where the attribution batches run (serial or Ray tasks, the same
+    numbers).
 
     Examples
     --------
@@ -250,7 +260,9 @@ def explainability_section(
     with one_thread(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*require[sd]? gradients.*")  # captum
         warnings.filterwarnings("ignore", message=".*input array is constant.*")  # scipy
-        run = explain_subject(subject, methods, settings, seed=seed, progress=progress)
+        run = explain_subject(
+            subject, methods, settings, seed=seed, progress=progress, engine=engine
+        )
         labels, importances, extra = _importances(subject, run, methods)
         section.metrics += trust_metrics(run, methods)
         section.metrics.append(model_skill(subject, seed=seed))

@@ -32,13 +32,14 @@ def shap_values(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> E
         with torch.no_grad():
             outputs = ctx.model(X).numpy()
         values, expected = np.zeros(X.shape), np.zeros(len(X))
+        before = _hook_names(ctx.model)
         for c in np.unique(target.numpy()):  # one output per row: that of its explained class
             rows = np.flatnonzero(target.numpy() == c)
             explainer = shap.DeepExplainer(_ClassOutput(ctx.model, int(c)), background)
             found = np.asarray(explainer.shap_values(X[rows], check_additivity=False))
             values[rows] = found.reshape(len(rows), *X.shape[1:])
             expected[rows] = float(np.ravel(explainer.expected_value)[0])
-        _forget_hook_values(ctx.model)
+        _forget_hook_values(ctx.model, keep=before)
         gap = np.abs(
             values.reshape(len(X), -1).sum(1)
             + expected
@@ -66,11 +67,29 @@ class _ClassOutput(nn.Module):
         return self.model(*inputs)[:, self.c : self.c + 1]
 
 
-def _forget_hook_values(model: nn.Module) -> None:
-    """Drop the tensors shap's forward hooks leave on layers (it only clears containers)."""
-    for module in model.modules():
+def _hook_names(model: nn.Module) -> set[tuple[str, str]]:
+    """The ``x`` and ``y`` attributes the model's layers hold before shap runs (the
+    user's own, kept)."""
+    return {
+        (path, name)
+        for path, module in model.named_modules()
+        for name in ("x", "y")
+        if name in module._parameters or name in module.__dict__
+    }
+
+
+def _forget_hook_values(model: nn.Module, *, keep: set[tuple[str, str]]) -> None:
+    """Drop the tensors shap's forward hooks leave on layers (it only clears containers).
+
+    shap stores them as ``nn.Parameter`` (registered parameters ``x`` and ``y``): left
+    there, they would change the model's state for every later step. Attributes the
+    layers held before shap ran (``keep``) stay.
+    """
+    for path, module in model.named_modules():
         for name in ("x", "y"):
-            if isinstance(module.__dict__.get(name), torch.Tensor):
+            if (path, name) in keep:
+                continue
+            if name in module._parameters or isinstance(module.__dict__.get(name), torch.Tensor):
                 delattr(module, name)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
@@ -9,7 +11,7 @@ from audit.charts import Panel, render
 from audit.history import TrainingHistory
 from audit.performance._calibration import Calibration, calibration
 from audit.results import Figure, Metric, Section, Table
-from audit.settings import PerformanceSettings
+from audit.settings import EngineSettings, PerformanceSettings
 from audit.subject import Subject
 
 __all__ = ["performance_section", "reliability_figure", "scores"]
@@ -60,7 +62,11 @@ def scores(y_true: np.ndarray, proba: np.ndarray) -> dict[str, float | None]:
 
 
 def performance_section(
-    subject: Subject, settings: PerformanceSettings | None = None, *, seed: int = 0
+    subject: Subject,
+    settings: PerformanceSettings | None = None,
+    *,
+    seed: int = 0,
+    engine: str | EngineSettings | None = None,
 ) -> Section:
     """Score the model on train and test, measure overfitting and calibration.
 
@@ -70,6 +76,9 @@ def performance_section(
     settings : PerformanceSettings, optional
     seed : int
         Seed of the bootstrap of the test rows.
+    engine : {"serial", "ray"} or EngineSettings, optional
+        Where the bootstrap's chunks of replicates run (the same intervals either way;
+        see :func:`audit.performance._intervals.bootstrap_scores`).
 
     Returns
     -------
@@ -135,7 +144,7 @@ def performance_section(
     section.figures.append(reliability_figure(cal))
     section.tables.append(_calibration_table(cal))
     if settings.n_bootstrap:
-        _add_intervals(section, subject, settings, seed=seed)
+        _add_intervals(section, subject, settings, seed=seed, engine=engine)
 
     history = subject.history
     if history is not None and history.records:
@@ -170,7 +179,9 @@ JUDGED = (
 )
 
 
-def _add_intervals(section: Section, subject: Subject, settings, *, seed: int) -> None:
+def _add_intervals(
+    section: Section, subject: Subject, settings, *, seed: int, engine: Any = None
+) -> None:
     """Simultaneous intervals (Bonferroni over the judged metrics present) on the metrics."""
     from audit.performance._intervals import bootstrap_scores, proportion_interval
 
@@ -194,7 +205,12 @@ def _add_intervals(section: Section, subject: Subject, settings, *, seed: int) -
         metrics["accuracy_gap"].ci = [train_accuracy - high, train_accuracy - low]
         metrics["accuracy_gap"].n = n_test
     replicates = bootstrap_scores(
-        y_test, proba, n_boot=settings.n_bootstrap, seed=seed, n_bins=settings.calibration_bins
+        y_test,
+        proba,
+        n_boot=settings.n_bootstrap,
+        seed=seed,
+        n_bins=settings.calibration_bins,
+        engine=engine,
     )
     fewest = int(np.bincount(y_test, minlength=proba.shape[1]).min())
     for name, values in replicates.items():
