@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-AREAS = ("fairness", "performance", "data", "explain", "privacy", "robustness")
+AREAS = ("fairness", "performance", "data", "explain", "privacy", "robustness", "lm")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 #: that the check registry reads the settings without importing torch).
 _WHERE = {
     "CanaryFormat": "_subject",
+    "CausalLMAdapter": "_hf",
     "GenerationBiasSettings": "_settings",
     "LMExplainSettings": "_settings",
     "LanguageModelSubject": "_subject",

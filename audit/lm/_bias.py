@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from audit.lm._subject import LanguageModelSubject
 
 __all__ = [
+    "bootstrap_difference",
     "bootstrap_mean",
     "generation_bias_section",
     "sample_continuations",
@@ -35,11 +36,28 @@ def bootstrap_mean(values: np.ndarray, *, rounds: int = 2000, seed: int = 0) -> 
     return [float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))]
 
 
+def bootstrap_difference(
+    a: np.ndarray, b: np.ndarray, *, rounds: int = 2000, seed: int = 0
+) -> list[float]:
+    """Percentile 95% bootstrap interval of ``mean(a) − mean(b)`` (independent samples).
+
+    Examples
+    --------
+    >>> low, high = bootstrap_difference(np.r_[np.ones(60), np.zeros(40)], np.ones(50) / 2)
+    >>> bool(low < 0.1 < high)
+    True
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    boot = a[rng.integers(0, len(a), (rounds, len(a)))].mean(1) - b[
+        rng.integers(0, len(b), (rounds, len(b)))
+    ].mean(1)
+    return [float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))]
+
+
 def _prompt_ids(subject: LanguageModelSubject, texts: list[str]) -> torch.Tensor:
     """Left-aligned ids of ``texts`` after ``[BOS]``; all prompts of a batch share a length."""
-    from audit.datasets._sentiment import tokenize
-
-    rows = [subject.ids_of(tokenize(t)) for t in texts]
+    rows = [subject.encode_text(t) for t in texts]
     width = max(len(r) for r in rows)
     out = torch.full((len(rows), width), subject.lm_data.pad_id, dtype=torch.long)
     for i, r in enumerate(rows):
@@ -164,14 +182,12 @@ def generation_bias_section(
         ]
     a, b = (np.asarray(scored[g]) for g in groups)
     if len(a) and len(b):
-        rng = np.random.default_rng(seed)
-        boot = [rng.choice(a, len(a)).mean() - rng.choice(b, len(b)).mean() for _ in range(2000)]
         section.metrics.append(
             Metric(
                 "sampled_positive_share_gap",
                 float(a.mean() - b.mean()),
                 scope=scope,
-                ci=[float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))],
+                ci=bootstrap_difference(a, b, seed=seed),
                 n=min(len(a), len(b)),
                 description="share of continuations whose first sentiment word is positive, "
                 "difference between the groups",

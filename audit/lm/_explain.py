@@ -89,15 +89,25 @@ def lm_explainability_section(
     subject: LanguageModelSubject, settings: Any, *, seed: int = 0
 ) -> Section:
     """LIG and rollout over the context of each prompt's next token; agreement; randomization."""
-    from audit.datasets._sentiment import tokenize
     from audit.explain._attention import rollout
 
     data = subject.lm_data
     section = Section(id="lm_explainability", title="Language-model explanations")
+    missing = [a for a in ("embedding", "attention_weights") if not hasattr(subject.lm, a)]
+    if missing or not data.prompt_pairs:
+        section.notes.append(
+            "Not explained: the model has no "
+            + " nor ".join(f"`{a}`" for a in missing)
+            + " (the token embedding layer, and a method giving attention weights "
+            "(batch, layers, heads, L, L))"
+            if missing
+            else "Not explained: no prompts (give the subject prompt_pairs=)."
+        )
+        return section
     texts = [pair[0][0] for pair in data.prompt_pairs]
     by_length: dict[int, list[list[int]]] = {}
     for text in texts:
-        ids = subject.ids_of(tokenize(text))
+        ids = subject.encode_text(text)
         by_length.setdefault(len(ids), []).append(ids)
     length, rows = max(by_length.items(), key=lambda item: len(item[1]))
     ids = torch.tensor(rows[: settings.prompts])

@@ -43,17 +43,27 @@ def exposure_from_rank(rank: int | float, space: int | float) -> float:
     return math.log2(space) - math.log2(rank)
 
 
-def rank_of(target: float, scores: np.ndarray) -> int:
-    """1 + the number of candidates scored strictly higher (log-prob) than ``target``.
+def rank_of(target: float, scores: np.ndarray) -> float:
+    """The canary's mid-rank: 1 + candidates scored higher + half of those tied with it.
 
-    Ties count in the canary's favour, as in the paper's ordering by perplexity.
+    ``scores`` holds every candidate's log-probability, the canary's among them.
+    Without ties this is ``1 +`` the number scored strictly higher. Candidates tied
+    with the canary share their places (mid-rank): a model that gives every secret
+    the same probability ranks the canary in the middle, exposure ≈ 1 bit, as for
+    a secret it never saw (counting ties in the canary's favour would give it rank 1
+    and the full ``log2 |R|`` bits: a FAIL for a model that learned nothing).
 
     Examples
     --------
     >>> rank_of(-1.0, np.array([-0.5, -1.0, -2.0]))
-    2
+    2.0
+    >>> rank_of(-1.0, np.array([-1.0, -1.0, -1.0, -1.0]))  # all tied: the middle
+    2.5
     """
-    return 1 + int(np.count_nonzero(np.asarray(scores) > target))
+    scores = np.asarray(scores)
+    higher = int(np.count_nonzero(scores > target))
+    tied = int(np.count_nonzero(scores == target))
+    return 1.0 + higher + max(tied - 1, 0) / 2.0
 
 
 def _next_log_probs(
@@ -87,8 +97,8 @@ def candidate_log_probs(
     >>> from audit.models._decoder import CausalDecoder
     >>> model = CausalDecoder(12, 8, d_model=8, n_heads=2, d_ff=8).eval()
     >>> scores = candidate_log_probs(model, [1], list(range(2, 12)), 2)
-    >>> scores.shape, round(float(np.exp(scores).sum()), 6)  # a distribution over 100
-    ((100,), 1.0)
+    >>> scores.shape, bool(0 < np.exp(scores).sum() <= 1)  # mass on the 100 secrets
+    ((100,), True)
     """
     was_training = model.training
     model.eval()
@@ -136,6 +146,9 @@ def exposure_from_sample(target: float, sample: np.ndarray, space: float) -> flo
     The paper's extrapolation: a skew-normal fitted to the sample's negative
     log-probabilities (log-perplexities) gives the share of the space more likely
     than the canary, ``F(−target)``; exposure ``= −log2 F``, capped at ``log2 |R|``.
+    When no skew-normal fits (a sample with no spread: a model that gives every
+    secret the same probability), the sample's own share is used (ties counting one
+    half), which resolves no more than ``log2 (2 · sample size)`` bits.
 
     Examples
     --------
@@ -143,11 +156,20 @@ def exposure_from_sample(target: float, sample: np.ndarray, space: float) -> flo
     >>> sample = rng.normal(-14, 1, 5000)
     >>> round(exposure_from_sample(-14.0, sample, 1e6), 1)  # the median: 1 bit
     1.0
+    >>> exposure_from_sample(-14.0, np.full(100, -14.0), 1e6)  # all tied: the median
+    1.0
     """
-    from scipy.stats import skewnorm
+    from scipy.stats import FitError, skewnorm
 
-    shape, loc, scale = skewnorm.fit(-np.asarray(sample, dtype=np.float64))
-    share = float(skewnorm.cdf(-target, shape, loc=loc, scale=scale))
+    sample = np.asarray(sample, dtype=np.float64)
+    try:
+        if np.ptp(sample) <= 1e-9 * max(1.0, float(np.abs(sample).max())):
+            raise FitError("the sample has no spread")
+        shape, loc, scale = skewnorm.fit(-sample)
+        share = float(skewnorm.cdf(-target, shape, loc=loc, scale=scale))
+    except FitError:  # e.g. a model giving every secret the same probability
+        higher = np.count_nonzero(sample > target) + 0.5 * np.count_nonzero(sample == target)
+        share = max(float(higher), 0.5) / len(sample)
     return float(min(math.log2(space), -math.log2(max(share, 1.0 / space))))
 
 

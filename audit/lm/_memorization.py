@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +21,15 @@ from audit.results import Figure, Metric, Section, Table
 if TYPE_CHECKING:
     from audit.lm._subject import LanguageModelSubject
 
-__all__ = ["canary_exposures", "loss_attack", "memorization_section"]
+__all__ = [
+    "attack_from_losses",
+    "canary_exposures",
+    "chance_bound",
+    "chance_exposure",
+    "dp_exposure_bound",
+    "loss_attack",
+    "memorization_section",
+]
 
 
 def canary_exposures(
@@ -84,10 +93,8 @@ def loss_attack(
 
     Canaries and codes are left out of the members (they are judged by exposure);
     members and non-members are drawn to equal counts. Returns AUC, TPR at 1% and
-    0.1% FPR and the counts.
+    0.1% FPR and the counts (:func:`attack_from_losses`).
     """
-    from sklearn.metrics import roc_auc_score, roc_curve
-
     from audit.lm._train import sequence_losses
 
     data = subject.lm_data
@@ -103,15 +110,86 @@ def loss_attack(
     others = data.heldout_ids[np.sort(rng.choice(len(data.heldout_ids), n, replace=False))]
     member_loss, _ = sequence_losses(model, members, pad_id=data.pad_id)
     other_loss, _ = sequence_losses(model, others, pad_id=data.pad_id)
-    labels = np.r_[np.ones(n), np.zeros(n)]
+    return attack_from_losses(member_loss, other_loss, seed=seed)
+
+
+def attack_from_losses(
+    member_loss: np.ndarray, other_loss: np.ndarray, *, seed: int = 0
+) -> dict[str, Any]:
+    """The loss-threshold attack's figures from members' and non-members' losses.
+
+    AUC (lower loss: member), its percentile-bootstrap 95% interval (the privacy
+    check's :func:`audit.privacy._attacks.bootstrap_intervals`), TPR at 1% and 0.1%
+    FPR, and ``n`` (the fewer of the two).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> out = attack_from_losses(rng.normal(1, 1, 200), rng.normal(1, 1, 200))
+    >>> bool(out["auc_ci"][0] < 0.5 < out["auc_ci"][1]), out["n"]
+    (True, 200)
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    from audit.privacy._attacks import bootstrap_intervals
+
+    member_loss, other_loss = np.asarray(member_loss), np.asarray(other_loss)
+    labels = np.r_[np.ones(len(member_loss)), np.zeros(len(other_loss))]
     scores = -np.r_[member_loss, other_loss]
     fpr, tpr, _ = roc_curve(labels, scores)
+    auc_ci, _ = bootstrap_intervals(-member_loss, -other_loss, seed=seed)
     return {
         "auc": float(roc_auc_score(labels, scores)),
+        "auc_ci": [float(auc_ci[0]), float(auc_ci[1])],
         "tpr_at_1pct_fpr": float(np.interp(0.01, fpr, tpr)),
         "tpr_at_01pct_fpr": float(np.interp(0.001, fpr, tpr)),
-        "n": n,
+        "n": int(min(len(member_loss), len(other_loss))),
     }
+
+
+def chance_exposure() -> float:
+    """Mean exposure of a secret the model never saw: ``1 / ln 2`` ≈ 1.44 bits.
+
+    A never-inserted secret drawn at random from the space has a rank uniform on
+    ``1..|R|``, whatever the model, so ``P(exposure ≥ t) = 2^-t`` and its mean is
+    ``log2 e``.
+
+    Examples
+    --------
+    >>> round(chance_exposure(), 2)
+    1.44
+    """
+    return 1.0 / math.log(2)
+
+
+def chance_bound(level: float = 0.95) -> float:
+    """The exposure a never-inserted secret stays below with probability ``level``.
+
+    ``P(exposure ≥ t) = 2^-t`` gives ``t = log2(1 / (1 − level))``: 4.32 bits at 95%.
+
+    Examples
+    --------
+    >>> round(chance_bound(0.95), 2), round(chance_bound(0.99), 2)
+    (4.32, 6.64)
+    """
+    return math.log2(1.0 / (1.0 - level))
+
+
+def dp_exposure_bound(epsilon: float, repetitions: int, space: int, level: float = 0.95) -> float:
+    """Exposure a DP-SGD model keeps below with probability ``level`` for a secret × ``k``.
+
+    ε-DP per sequence gives ``k``·ε for ``k`` copies (group privacy), so a secret's rank
+    is at most ``e^{kε}`` times likelier to be small than a fresh secret's:
+    ``P(exposure ≥ t) ≤ e^{kε} 2^-t`` (δ left out), hence
+    ``t = k ε log2 e + log2(1 / (1 − level))``, capped at ``log2 |R|``.
+
+    Examples
+    --------
+    >>> round(dp_exposure_bound(3.0, 1, 10**6), 2), round(dp_exposure_bound(3.0, 16, 10**6), 2)
+    (8.65, 19.93)
+    """
+    bound = repetitions * epsilon / math.log(2) + chance_bound(level)
+    return float(min(bound, math.log2(space)))
 
 
 def _chart(rows: list[dict[str, Any]], twin_rows: list[dict[str, Any]] | None, space: int) -> str:
@@ -135,7 +213,82 @@ def _chart(rows: list[dict[str, Any]], twin_rows: list[dict[str, Any]] | None, s
             marker="s",
             dash="5 3",
         )
-    return render([panel], alt="Canary exposure against repetitions in the training data.")
+    span = [min(r["repetitions"] for r in inserted), max(r["repetitions"] for r in inserted)]
+    panel.line(span, [chance_exposure()] * 2, label="chance (1.44 bits)", dash="2 3")
+    panel.line(span, [chance_bound()] * 2, label="95% of unseen secrets below", dash="1 4")
+    return render([panel], alt=_alt(rows, twin_rows))
+
+
+def _alt(rows: list[dict[str, Any]], twin_rows: list[dict[str, Any]] | None) -> str:
+    """The chart in words, with its numbers."""
+
+    def listed(items: list[dict[str, Any]]) -> str:
+        return ", ".join(
+            f"×{r['repetitions']} {r['exposure']:.2f}" for r in items if r["repetitions"] > 0
+        )
+
+    text = f"Canary exposure in bits against repetitions in the training data: {listed(rows)}"
+    if twin_rows is not None:
+        text += f"; non-private twin: {listed(twin_rows)}"
+    return (
+        text
+        + f"; chance {chance_exposure():.2f}, 95% of unseen secrets below {chance_bound():.2f}."
+    )
+
+
+def _epsilon(subject: LanguageModelSubject) -> float | None:
+    """ε of the subject's DP-SGD record, when it was trained privately."""
+    record = getattr(getattr(subject, "training", None), "privacy", None) or {}
+    epsilon = record.get("epsilon")
+    return float(epsilon) if epsilon is not None else None
+
+
+def _canary_table(
+    rows: list[dict[str, Any]],
+    twin_rows: list[dict[str, Any]] | None,
+    space: int,
+    epsilon: float | None,
+) -> Table:
+    """The canary table: one row per secret, the twin's exposure and the DP bound beside."""
+    columns = [
+        "secret",
+        "repetitions",
+        "log-prob",
+        "rank",
+        "exposure (bits)",
+        "sampled estimate",
+        "extracted by greedy decoding",
+    ]
+    table_rows = [
+        [
+            r["secret"],
+            r["repetitions"],
+            round(r["log_prob"], 3),
+            None if r["rank"] is None else (int(r["rank"]) if r["rank"] % 1 == 0 else r["rank"]),
+            round(r["exposure"], 2),
+            round(r["exposure_sampled"], 2),
+            r["extracted"],
+        ]
+        for r in rows
+    ]
+    if twin_rows is not None:
+        columns.append("exposure of the non-private twin")
+        for row, other in zip(table_rows, twin_rows, strict=True):
+            row.append(round(other["exposure"], 2))
+    if epsilon is not None:
+        columns.append("DP bound (95%)")
+        for row, r in zip(table_rows, rows, strict=True):
+            bound = dp_exposure_bound(epsilon, max(r["repetitions"], 1), space)
+            row.append(round(bound, 2) if r["repetitions"] else None)
+    return Table(
+        "canaries",
+        "Canaries",
+        columns,
+        table_rows,
+        caption=f"|R| = {space:,}; exposure = log2 |R| − log2 rank. A secret never "
+        f"inserted has exposure {chance_exposure():.2f} bits on average (chance) and "
+        f"below {chance_bound():.2f} bits with probability 0.95.",
+    )
 
 
 def memorization_section(
@@ -159,40 +312,16 @@ def memorization_section(
         }
         rows = canary_exposures(subject.lm, subject, **kwargs)
         twin_rows = None if twin is None else canary_exposures(twin, subject, **kwargs)
-        columns = [
-            "secret",
-            "repetitions",
-            "log-prob",
-            "rank",
-            "exposure (bits)",
-            "sampled estimate",
-            "extracted by greedy decoding",
-        ]
-        table_rows = [
-            [
-                r["secret"],
-                r["repetitions"],
-                round(r["log_prob"], 3),
-                r["rank"],
-                round(r["exposure"], 2),
-                round(r["exposure_sampled"], 2),
-                r["extracted"],
-            ]
-            for r in rows
-        ]
-        if twin_rows is not None:
-            columns.append("exposure of the non-private twin")
-            for row, other in zip(table_rows, twin_rows, strict=True):
-                row.append(round(other["exposure"], 2))
-        section.tables.append(
-            Table(
-                "canaries",
-                "Canaries",
-                columns,
-                table_rows,
-                caption=f"|R| = {space:,}; exposure = log2 |R| − log2 rank; chance ≈ 1.4 bits.",
+        epsilon = _epsilon(subject)
+        section.tables.append(_canary_table(rows, twin_rows, space, epsilon))
+        if epsilon is not None:
+            section.notes.append(
+                f"DP-SGD bounds what one training sequence can change (ε = {epsilon:.2f}); a "
+                "secret inserted k times is k sequences, protected only at k·ε (group "
+                "privacy). The column 'DP bound' is the exposure the model stays below "
+                "with probability 0.95 under that guarantee: exposure above chance for a "
+                "repeated canary is allowed by DP at this ε, not a failure of it."
             )
-        )
         top = max(rows, key=lambda r: r["repetitions"])
         control = [r for r in rows if r["repetitions"] == 0]
         section.metrics += [
@@ -229,10 +358,14 @@ def memorization_section(
             Figure(
                 "exposure",
                 "Exposure against repetitions",
-                alt="Canary exposure (bits) against how often the canary was inserted.",
+                alt=_alt(rows, twin_rows),
                 kind="svg",
                 data=_chart(rows, twin_rows, space),
-                caption="Exact exposure per inserted canary; the table holds the numbers.",
+                caption=_alt(rows, twin_rows).replace(
+                    "Canary exposure in bits against repetitions in the training data: ",
+                    "Exposure (bits) per inserted canary: ",
+                )
+                + " The canary table holds every number.",
             )
         )
     attack = loss_attack(subject.lm, subject, rows=settings.attack_rows, seed=seed)
@@ -242,6 +375,7 @@ def memorization_section(
             "lm_mia_auc",
             attack["auc"],
             n=n,
+            ci=attack["auc_ci"],
             description="loss-threshold membership attack on training vs held-out sentences",
         ),
         Metric("lm_mia_tpr_at_1pct_fpr", attack["tpr_at_1pct_fpr"], n=n),

@@ -128,6 +128,10 @@ class LanguageModelSubject(Subject):
     twin : callable, optional
         For a DP-trained model: ``twin() -> nn.Module``, the non-private twin (same
         recipe and architecture, no clipping or noise), trained when first asked.
+    encode : callable, optional
+        ``text -> ids`` (without ``[BOS]``) for prompts; by default the text is split
+        into words, each a token of the vocabulary. A Hugging Face model and tokenizer:
+        :meth:`from_transformers`.
 
     Examples
     --------
@@ -162,6 +166,7 @@ class LanguageModelSubject(Subject):
         dataset: str | None = None,
         seed: int | None = None,
         twin: Callable[[], nn.Module] | None = None,
+        encode: Callable[[str], list[int]] | None = None,
     ) -> None:
         if not isinstance(lm, nn.Module):
             raise bad_input("lm", "a torch.nn.Module mapping ids to next-token logits", lm)
@@ -198,6 +203,7 @@ class LanguageModelSubject(Subject):
         self.lm = lm
         self.bos_id = bos_id
         self.twin = twin
+        self.encode = encode
         self.lm_data = _LMData(
             vocabulary=list(vocabulary),
             pad_id=pad_id,
@@ -209,6 +215,83 @@ class LanguageModelSubject(Subject):
             prompt_pairs=[(tuple(t), tuple(g)) for t, g in prompt_pairs],
             lexicon={k: list(v) for k, v in (lexicon or {}).items()},
         )
+
+    @classmethod
+    def from_transformers(
+        cls,
+        model: nn.Module,
+        tokenizer: Any,
+        train_texts: Sequence[str],
+        heldout_texts: Sequence[str],
+        *,
+        canary_format: CanaryFormat | None = None,
+        secrets: Sequence[Secret] = (),
+        prompt_pairs: Sequence[tuple[tuple[str, str], tuple[str, str]]] = (),
+        lexicon: Mapping[str, Sequence[str]] | None = None,
+        max_len: int = 32,
+        name: str | None = None,
+    ) -> LanguageModelSubject:
+        """A Hugging Face causal LM and its tokenizer, with your canaries, prompts or both.
+
+        Parameters
+        ----------
+        model : transformers causal LM
+            E.g. ``GPT2LMHeadModel``; build it with ``attn_implementation="eager"`` for
+            the attention rollout.
+        tokenizer : transformers tokenizer
+            With a pad token and an eos token (the eos token starts rows when there
+            is no bos token, as in GPT-2).
+        train_texts, heldout_texts : list of str
+            Texts the model was trained on and texts it never saw (perplexity and the
+            membership attack); each becomes ``[BOS] pieces [EOS]``, cut at ``max_len``.
+        canary_format, secrets : optional
+            Your canaries, in words: the alphabet's and each secret's words must each
+            be one token after a space (``" 7"``); the prefix may take several.
+            Memorization is audited only with them.
+        prompt_pairs, lexicon : optional
+            Counterfactual prompts ``((text_a, text_b), (group_a, group_b))`` and
+            ``{"positive": [...], "negative": [...]}`` words (one token each); bias in
+            generation is audited only with them.
+        max_len : int
+            Longest row, at most the model's positions.
+        name : str, optional
+            The model's name in the report.
+
+        Examples
+        --------
+        >>> subject = LanguageModelSubject.from_transformers(  # doctest: +SKIP
+        ...     model, tokenizer, train_texts, heldout_texts,
+        ...     canary_format=CanaryFormat(("my", "pin", "is"), tuple("0123456789"), 4),
+        ...     secrets=[Secret(tuple("2718"), 8), Secret(tuple("1414"), 0)])
+        >>> audit.run(subject).save("report")  # doctest: +SKIP
+        """
+        from audit.lm._hf import from_transformers
+
+        return from_transformers(
+            model,
+            tokenizer,
+            train_texts,
+            heldout_texts,
+            canary_format=canary_format,
+            secrets=secrets,
+            prompt_pairs=prompt_pairs,
+            lexicon=lexicon,
+            max_len=max_len,
+            name=name,
+        )
+
+    def encode_text(self, text: str) -> list[int]:
+        """``[BOS]`` and the ids of ``text``: by ``encode``, else word by word.
+
+        Examples
+        --------
+        >>> subject.encode_text("mary thought the film was")  # doctest: +SKIP
+        """
+        if self.encode is not None:
+            return [self.bos_id, *self.encode(text)]
+        from audit.datasets._sentiment import tokenize
+
+        return self.ids_of(tokenize(text))
 
     def ids_of(self, words: Sequence[str], *, bos: bool = True) -> list[int]:
         """Token ids of ``words`` (each must be in the vocabulary), after ``[BOS]``."""

@@ -1,4 +1,4 @@
-"""The gpt domain audited end to end: memorization and generation bias verdicts (slow)."""
+"""The gpt domain audited end to end: memorization, generation bias, overfitting (slow)."""
 
 import pytest
 
@@ -22,3 +22,21 @@ def test_the_biased_variant_fails_generation_bias_and_the_default_passes():
         section = audit.run(subject, checks=["generation_bias"]).section("generation_bias")
         verdicts[variant] = section.metric("sentiment_log_odds_gap[female vs male]").verdict
     assert verdicts == {"default": "pass", "biased": "fail"}
+
+
+@pytest.mark.slow
+def test_the_overfit_variant_fails_lm_performance_on_its_perplexity_gap_and_the_default_passes():
+    sections = {
+        variant: audit.run(audit.reference("gpt", seed=0, variant=variant),
+                           checks=["lm_performance"]).section("lm_performance")
+        for variant in ("default", "overfit")
+    }  # fmt: skip
+    overfit, default = sections["overfit"], sections["default"]
+    # 200 sentences, 40 epochs: held-out perplexity well above training perplexity
+    assert overfit.metric("perplexity_gap").value > 2.0 > default.metric("perplexity_gap").value
+    assert (
+        overfit.metric("heldout_perplexity").value > 1.5 * overfit.metric("train_perplexity").value
+    )
+    assert overfit.metric("perplexity_gap").verdict == "fail"
+    assert default.metric("perplexity_gap").verdict == "pass"
+    assert overfit.verdict == "fail" and default.verdict == "pass"

@@ -45,15 +45,18 @@ def test_exact_ranks_on_a_toy_model_whose_order_is_known():
     assert rank_of(scores[0], scores) == 1  # "0 0": the most likely
     assert rank_of(scores[99], scores) == 100  # "9 9": the least
     assert exposure_from_rank(rank_of(scores[0], scores), 100) == pytest.approx(math.log2(100))
-    # "0 1" and "1 0" tie at the second place: ties count in the canary's favour
-    assert rank_of(scores[1], scores) == rank_of(scores[10], scores) == 2
+    # "0 1" and "1 0" tie for the second and third places: each gets the mid-rank 2.5
+    assert rank_of(scores[1], scores) == rank_of(scores[10], scores) == 2.5
     assert greedy_continuation(model, [1], 3) == [2, 2, 2]
 
 
-def test_a_uniform_model_gives_every_secret_rank_one_and_full_exposure():
+def test_a_uniform_model_ranks_every_secret_in_the_middle_at_chance_exposure():
+    # every secret equally likely: the model has learned nothing of any of them
     scores = candidate_log_probs(Table(np.zeros(10)), [1], list(range(2, 12)), 3)
     assert np.allclose(scores, math.log(1e-3))
-    assert rank_of(scores[123], scores) == 1
+    scores = np.full(1000, scores[123])  # exactly tied (summed in one order)
+    assert rank_of(scores[123], scores) == 500.5
+    assert exposure_from_rank(rank_of(scores[123], scores), 1000) == pytest.approx(1.0, abs=0.01)
 
 
 def test_the_sampled_extrapolation_agrees_with_the_exact_rank_in_the_bulk():
