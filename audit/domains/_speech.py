@@ -8,8 +8,9 @@ formant shift) is the sensitive feature ``speaker_group``; the keyword's frames 
 the planted evidence (``ground_truth_test``).
 
 Variants: ``default``; ``overfit`` (a wider GRU on a stratified 3% of the fitting rows,
-no dropout, weight decay or early stopping); ``biased`` (only 1% of group B's
-utterances in the training rows: the model fails that group's speakers).
+no dropout, weight decay or early stopping); ``biased`` (only 0.5% of group B's
+utterances in the training rows: the model fails that group's speakers, and the
+fairness section FAILs on the gap in true-positive rates).
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ OVERFIT_RECIPE = Recipe(epochs=60, batch_size=16, lr=5e-3, weight_decay=0.0, pat
 #: Share of the fitting rows the overfit variant trains on (stratified).
 OVERFIT_TRAIN_SHARE = 0.03
 #: The biased variant keeps this share of group B's training (and validation) rows.
-#: (1%: about 7 utterances; at 3%, 21 of them, the 16-band model already learns group B
-#: well enough that the gap in true-positive rates is 0.11, under its FAIL limit 0.2.)
-BIASED_GROUP, BIASED_KEEP = "B", 0.01
+#: (0.5%: 3 fitted utterances of group B, seed 0; the gap in true-positive rates is 0.54,
+#: interval 0.41–0.66, beyond its FAIL limit 0.2. At 1%, 7 of them, the model already
+#: learns group B well enough that the gap is 0.26, interval 0.15–0.37: only a WARN;
+#: at 3%, 21 of them, 0.11.)
+BIASED_GROUP, BIASED_KEEP = "B", 0.005
 #: CRNN settings of each variant.
 MODEL = {"channels": (8, 16), "hidden": 24, "pooling": "max", "dropout": 0.1}
 OVERFIT_MODEL = {"channels": (8, 16), "hidden": 64, "pooling": "max", "dropout": 0.0}
@@ -159,7 +162,7 @@ SPEC = DomainSpec(
             "biased",
             DEFAULT_RECIPE,
             PRIVATE_RECIPE,
-            summary=f"{BIASED_KEEP:.0%} of speaker group {BIASED_GROUP}'s training rows",
+            summary=f"{BIASED_KEEP:.1%} of speaker group {BIASED_GROUP}'s training rows",
         ),
     ),
     limitations=(

@@ -8,6 +8,9 @@ random orders, the randomization stages); occlusion windows add per row. On visi
 counted passes of six runs (16 to 256 rows, 2 to 32 trust rows) lie within 3% of the
 estimate (a test checks it); on credit within 5% at the defaults, while at 32 rows the
 count is 2.3 times the estimate (Integrated Gradients adds steps until complete).
+HiResCAM, like GradCAM, costs one forward and backward pass per explained row; with
+it the vision counts at 16 rows (2 trust rows) and 64 rows (8) are 1.00 and 0.95 of
+the estimate (without it, 0.95 and 0.94), so the estimate is left as it is.
 """
 
 from __future__ import annotations

@@ -235,6 +235,34 @@ def gradcam(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Expla
     return Explanation(up.expand_as(X).detach().numpy())
 
 
+def hirescam(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Explanation:
+    """HiResCAM on GradCAM's layer, upsampled to the input size.
+
+    HiResCAM (Draelos & Carin 2020) multiplies the layer's gradient and activation
+    element by element, then sums over channels (captum ``LayerGradientXActivation``
+    summed over dimension 1); GradCAM instead weights each channel by its gradient
+    averaged over the map, which blurs where the evidence lies. Like GradCAM, the
+    positive part is kept and upsampled bilinearly
+    (``LayerAttribution.interpolate``).
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(),
+    ...                     nn.Linear(32, 2))
+    >>> ctx = ExplainContext(net, torch.zeros(1, 4, 4), torch.zeros(1, 1, 4, 4), None,
+    ...                      "image", {"gradcam_layer": net[1]})
+    >>> hirescam(ctx, torch.rand(3, 1, 4, 4), torch.tensor([0, 1, 0])).attributions.shape
+    (3, 1, 4, 4)
+    """
+    from captum.attr import LayerAttribution, LayerGradientXActivation
+
+    layer = ctx.hints["gradcam_layer"]
+    product = LayerGradientXActivation(ctx.model, layer).attribute(X, target=target)
+    cam = torch.relu(product.sum(dim=1, keepdim=True))
+    up = LayerAttribution.interpolate(cam, tuple(X.shape[2:]), interpolate_mode="bilinear")
+    return Explanation(up.expand_as(X).detach().numpy())
+
+
 def layer_integrated_gradients(
     ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor
 ) -> Explanation:
@@ -284,6 +312,7 @@ METHODS: dict[str, MethodSpec] = {
         MethodSpec("kernel_shap", "Kernel SHAP", "shap", ("tabular",), kernel_shap, library="shap"),
         MethodSpec("occlusion", "Occlusion", "perturbation", ("image", "sequence"), occlusion),
         MethodSpec("gradcam", "GradCAM", "layer", ("image",), gradcam),
+        MethodSpec("hirescam", "HiResCAM", "layer", ("image",), hirescam),
         MethodSpec(
             "layer_integrated_gradients",
             "Layer Integrated Gradients",

@@ -21,6 +21,7 @@ from audit.explain import _trust as trust
 from audit.explain._badges import count_sentence, provisional_badges
 from audit.explain._batches import attribute_batches
 from audit.explain._evidence import (
+    best_localisation,
     model_skill,
     randomization_table,
     trust_evidence,
@@ -265,6 +266,7 @@ def explainability_section(
         )
         labels, importances, extra = _importances(subject, run, methods)
         section.metrics += trust_metrics(run, methods)
+        best = best_localisation(run, methods)
         section.metrics.append(model_skill(subject, seed=seed))
         found = provisional_badges(section.metrics)
         trusted = [m.name for m in methods if found[m.name].status == "trusted"]
@@ -285,6 +287,8 @@ def explainability_section(
             ),
         )
         view = _view(subject, run, methods, labels, settings, table)
+    if best is not None:
+        section.notes.append(best)
     for spec in methods:
         for note in run.notes[spec.name]:
             section.notes.append(f"{spec.label}: {note}")

@@ -124,6 +124,21 @@ def test_small_build_learns_and_carries_its_hints(monkeypatch):
     assert len(subject.sensitive_train) == len(subject.y_train)
     card = _driving.SPEC.model_card("biased")
     assert any("dark-shaded" in line for line in card["limitations"])
+    config = {
+        "explainability": {"methods": ["integrated_gradients", "gradcam"], "n_samples": 16,
+                           "trust_samples": 2},
+        "seed": 0,
+    }
+    section = audit.run(subject, checks=["explainability"], config=config).section(
+        "explainability"
+    )
+    lifts = {m.scope: m.value for m in section.metrics if m.name == "localisation_lift"}
+    assert set(lifts) == {"integrated_gradients", "gradcam"} and max(lifts.values()) > 1
+    best = max(lifts, key=lifts.get)
+    label = {"integrated_gradients": "Integrated Gradients", "gradcam": "GradCAM"}[best]
+    assert f"Localises the planted evidence best: {label} (lift {lifts[best]:.2f}" in " ".join(
+        section.notes
+    )
 
 
 def test_overfit_variant_fails_generalization():

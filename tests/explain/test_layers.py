@@ -71,3 +71,24 @@ def test_gradcam_runs_on_the_found_layer_and_says_so():
     spearman = section.metric("randomization_spearman[gradcam]").value
     assert spearman is not None and -1.0 <= spearman <= 1.0
     assert "attribution_maps" in {t.id for t in section.tables}
+
+
+def test_hirescam_reads_the_same_found_layer_as_gradcam():
+    from audit.explain._methods import METHODS
+    from audit.explain._section import context
+    from audit.settings import ExplainSettings
+
+    torch.manual_seed(0)
+    X = torch.rand(16, 3, 32, 32)
+    y = (X[:, 0].mean(dim=(1, 2)) > 0.5).long()
+    model = ResNet18Layout(classes=2).eval()
+    subject = audit.Subject(model, (X, y), (X, y), modality="image")
+    ctx = context(subject, ExplainSettings(), seed=0)
+    assert ctx.hints["gradcam_layer"] is model.layer4[1]
+    target = torch.zeros(4, dtype=torch.long)
+    maps = {n: METHODS[n].explain(ctx, X[:4], target).attributions for n in ("gradcam", "hirescam")}
+    # layer4.1 feeds global average pooling and one Linear layer: the two maps coincide
+    assert maps["hirescam"].shape == (4, 3, 32, 32)
+    assert torch.allclose(
+        torch.from_numpy(maps["hirescam"]), torch.from_numpy(maps["gradcam"]), atol=1e-6
+    )
