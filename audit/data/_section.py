@@ -13,6 +13,7 @@ from audit.data._inputs import n_classes as count_classes
 from audit.data._metrics import add as _add
 from audit.data._shift import Shares, crosstab, factorize, shares
 from audit.data._shift_part import shift_part
+from audit.data._summary import input_columns
 from audit.errors import bad_input
 from audit.results import Figure, Section, Table
 from audit.settings import DataSettings
@@ -139,7 +140,8 @@ def subject_data_section(subject: Subject, settings: DataSettings | None = None)
     """Audit the train and test data of ``subject``.
 
     Features are ``subject.raw_train`` / ``subject.raw_test`` when both are
-    DataFrames (the original, unencoded columns), else the model inputs flattened.
+    DataFrames (the original, unencoded columns), else the model inputs flattened, or
+    summarised per channel when wide (:func:`audit.data._summary.input_columns`).
 
     Examples
     --------
@@ -160,13 +162,17 @@ def subject_data_section(subject: Subject, settings: DataSettings | None = None)
                 expected = f"a DataFrame with one row per row of X_{split} ({X.shape[0]})"
                 raise bad_input(f"raw_{split}", expected, f"{len(features)} rows")
         else:
-            flat = X.reshape(X.shape[0], -1).numpy()
-            columns = list(subject.feature_names)
-            if len(columns) != flat.shape[1]:
-                columns = [f"x{i}" for i in range(flat.shape[1])]
-            features = pd.DataFrame(flat, columns=columns)
+            features, note = input_columns(
+                X,
+                modality=subject.modality,
+                feature_names=list(subject.feature_names),
+                channel_names=getattr(subject.explain, "channel_names", None),
+            )
         splits[split] = SplitData(features, y.numpy(), getattr(subject, f"sensitive_{split}"))
-    return data_section(splits, class_names=list(subject.class_names), settings=settings)
+    section = data_section(splits, class_names=list(subject.class_names), settings=settings)
+    if not use_raw and note is not None:
+        section.notes.append(note)
+    return section
 
 
 def _groups(section: Section, splits: dict[str, SplitData], rows: _Rows, n_classes: int) -> None:
