@@ -9,7 +9,26 @@ from torch import nn
 from audit._subject_inputs import batch_error, check_batch_output, check_finite_outputs
 from audit.errors import AuditInputError
 
-__all__ = ["predict_proba"]
+__all__ = ["BATCH_VALUES", "predict_proba", "rows_per_batch"]
+
+#: Input values one prediction batch holds at most (64 MiB of float32): a batch of
+#: 4,096 images of 224×224×3 would hold 2.3 GiB of input and several times that in a
+#: network's first activations, so wide inputs are predicted in smaller batches.
+BATCH_VALUES = 1 << 24
+
+
+def rows_per_batch(X: torch.Tensor, batch_size: int) -> int:
+    """``batch_size``, lowered so that a batch of ``X`` holds at most :data:`BATCH_VALUES`.
+
+    Examples
+    --------
+    >>> rows_per_batch(torch.zeros(10, 3, 224, 224), 4096)
+    111
+    >>> rows_per_batch(torch.zeros(10, 20), 4096)
+    4096
+    """
+    values = max(1, int(X[0].numel())) if X.shape[0] else 1
+    return max(1, min(batch_size, BATCH_VALUES // values))
 
 
 def predict_proba(
@@ -20,7 +39,8 @@ def predict_proba(
     binary_logit: bool = False,
     n_classes: int | None = None,
     split: str | None = None,
-) -> np.ndarray:
+    log: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Return softmax (or sigmoid, for one binary logit) probabilities, in batches.
 
     Every batch's output is checked as it comes: a tensor of shape ``(batch,
@@ -34,16 +54,20 @@ def predict_proba(
     X : torch.Tensor
         Rows first.
     batch_size : int
+        Rows per batch, lowered for wide rows (:func:`rows_per_batch`).
     binary_logit : bool
         The model returns one logit per row.
     n_classes : int, optional
         The number of outputs the model must give for every batch.
     split : str, optional
         The split's name, for error messages.
+    log : bool
+        Also return the log-probabilities, computed in float64 from the logits (stable
+        where a probability rounds to 0 or 1), from the same forward passes.
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray, or (numpy.ndarray, numpy.ndarray) with ``log``
         float64 of shape ``(rows, classes)``.
 
     Raises
@@ -60,9 +84,10 @@ def predict_proba(
     >>> predict_proba(torch.nn.Linear(3, 2), torch.zeros(5, 3), batch_size=2).shape
     (5, 2)
     """
+    batch_size = rows_per_batch(X, batch_size)
     was_training = model.training
     model.eval()
-    outputs = []
+    outputs, logs = [], []
     classes = 2 if binary_logit else n_classes
     try:
         with torch.inference_mode():
@@ -82,10 +107,16 @@ def predict_proba(
                     outputs.append(torch.stack([1 - p, p], dim=1))
                 else:
                     outputs.append(torch.softmax(logits, dim=1))
+                if log:
+                    z = logits.to(torch.float64)
+                    if binary_logit:
+                        z = z.reshape(-1, 1) * torch.tensor([-0.5, 0.5], dtype=torch.float64)
+                    logs.append(torch.log_softmax(z, dim=1))
     finally:
         model.train(was_training)
     if not outputs:
-        return np.zeros((0, classes or 2))
+        empty = np.zeros((0, classes or 2))
+        return (empty, empty.copy()) if log else empty
     proba = torch.cat(outputs).to(torch.float64).numpy()
     check_finite_outputs(proba, split=split)
-    return proba
+    return (proba, torch.cat(logs).numpy()) if log else proba

@@ -6,7 +6,8 @@ example is measured once (:func:`measure_workload`: FLOPs by torch's counter and
 of a forward pass). Each check that can say what it will do declares a ``cost``
 (``settings, workload -> seconds``: the example passes it plans, a backward pass counted
 as two forward ones, times the measured seconds, plus its fixed overhead) and a
-``shrink`` (``settings, fraction -> (settings, changes)``: fewer rows, steps or models).
+``shrink`` (``settings, fraction, workload -> (settings, changes)``: fewer rows, steps or
+models).
 :func:`plan_budget` scales the checks that can shrink by one common fraction so that
 the estimated total fits ``budget_s``, and says what it scaled and by how much; the
 report shows it beside each section.
@@ -236,7 +237,7 @@ def plan_budget(
         return out, plan
     fraction = max(budget_s - fixed, 0.0) / movable
     for _ in range(6):  # floors keep some costs up: lower the fraction until it fits
-        trial = {c.name: c.shrink(settings[c.name], fraction) for c in shrinkable}
+        trial = {c.name: c.shrink(settings[c.name], fraction, workload) for c in shrinkable}
         total = fixed + sum(c.cost(trial[c.name][0], workload) for c in shrinkable)
         if total <= budget_s * 1.05 or fraction < 1e-3:
             break

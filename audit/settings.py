@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "MAX_EPSILON",
@@ -173,7 +173,8 @@ class ExplainSettings(Strict):
 
     ``methods`` picks attribution methods by registry name (default: every method
     for the subject's modality). Attributions are computed for ``n_samples`` test
-    rows in batches of ``batch_size``; the trust tests run on ``trust_samples`` of them.
+    rows in batches of ``batch_size``; the trust tests run on ``trust_samples`` of them
+    (0: no trust tests, e.g. under a compute budget; at least 2 otherwise).
     ``random_orders`` random orders are the reference of the deletion/insertion p-values
     (at least 30, so a p-value can reach 1/31 < 0.05); ``randomization_stages`` caps the
     steps of the cascading randomization test (consecutive layers are re-drawn together
@@ -181,9 +182,12 @@ class ExplainSettings(Strict):
     """
 
     methods: list[str] | None = None
+    leave_out: list[str] = Field(
+        default_factory=list, description="default methods left out (a compute budget's choice)"
+    )
     n_samples: int = Field(default=256, ge=1)
     batch_size: int = Field(default=64, ge=1)
-    trust_samples: int = Field(default=32, ge=2)
+    trust_samples: int = Field(default=32, ge=0)
     ig_steps: int = Field(default=50, ge=2)
     ig_max_steps: int = Field(default=400, ge=2)
     ig_tolerance: float = Field(default=0.01, gt=0, description="relative completeness gap")
@@ -203,6 +207,12 @@ class ExplainSettings(Strict):
     randomization_stages: int = Field(
         default=3, ge=1, description="most steps of the cascading randomization test"
     )
+
+    @model_validator(mode="after")
+    def _trust_rows(self) -> ExplainSettings:
+        if self.trust_samples == 1:
+            raise ValueError("trust_samples must be 0 (no trust tests) or at least 2")
+        return self
 
 
 #: The largest ε a DP-SGD budget may have: beyond it the guarantee means nothing

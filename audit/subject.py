@@ -299,14 +299,21 @@ class Subject:
         """
         if split not in self._proba_cache:
             X, _ = self.split(split)
-            self._proba_cache[split] = predict_proba(
+            self._proba_cache[split], self._proba_cache[f"{split}:log"] = predict_proba(
                 self.model,
                 X,
                 batch_size=batch_size,
                 n_classes=self.n_classes,
                 split=split,
+                log=True,
             )
         return self._proba_cache[split]
+
+    def log_proba(self, split: Literal["train", "test"] = "test") -> np.ndarray:
+        """Log class probabilities ``(rows, classes)``, float64 from the logits (stable
+        where a probability rounds to 1), cached with :meth:`predict_proba`'s."""
+        self.predict_proba(split)
+        return self._proba_cache[f"{split}:log"]
 
     def clear_cache(self) -> None:
         """Forget cached predictions (call after changing the model's weights)."""

@@ -108,7 +108,7 @@ def test_a_budget_scales_a_real_run_and_the_report_says_so(credit_subject):
     )
     robustness = result.section("robustness")
     assert robustness.notes[0].startswith("Scaled to fit the compute budget of 0.05 s")
-    assert robustness.metric("clean_accuracy").n == 32  # 256 audited rows → 32
+    assert robustness.metric("clean_accuracy").n == 16  # 256 audited rows → 16 (deepest)
     assert "shadow models 4 → 0" in result.section("privacy").notes[0]
     budget = result.manifest["runtime"]["budget"]
     assert budget["budget_s"] == 0.05 and not budget["fits"]
@@ -122,3 +122,45 @@ def test_the_config_and_the_cli_take_a_budget():
     with pytest.raises(Exception, match="budget_s"):
         load_config({"budget_s": 0})
     assert PrivacySettings().shadow_models == 4  # defaults untouched by a plan
+
+
+def test_a_network_far_too_large_for_the_budget_gets_the_deepest_shrink():
+    # a ResNet-18 at 224x224 on 2 cores (about 30 ms a forward pass), 120 s for everything
+    checks = [get_check(n) for n in ("performance", "explainability", "robustness", "compute")]
+    defaults = {c.name: c.settings() for c in checks}
+    settings, plan = plan_budget(defaults, checks, BIG, budget_s=120)
+    explain, robust = settings["explainability"], settings["robustness"]
+    assert explain.trust_samples == 0 and explain.leave_out == ["occlusion"]
+    assert robust.severities == [3] and robust.epsilons == [0.1] and not robust.min_perturbation
+    assert settings["compute"].inference_batch < 256
+    # the predictions of every row cannot shrink: 1,512 passes of 30 ms
+    assert plan.estimates["performance"] == pytest.approx(1.0 + 1512 * 0.03)
+    assert plan.fits and plan.estimated_s <= 120 * 1.05
+    notes = plan.note_for("explainability")
+    assert "trust-test rows 32 → 0 (no trust tests" in notes and "occlusion left out (225" in notes
+    assert "minimal-perturbation search off" in plan.note_for("robustness")
+
+
+def test_without_trust_tests_the_badges_say_what_was_not_judged(vision_subject):
+    config = {"n_samples": 16, "trust_samples": 0}
+    result = audit.run(vision_subject, checks=["explainability"], config={
+        "explainability": config, "seed": 0})
+    section = result.section("explainability")
+    for metric in section.metrics:
+        if metric.name in {"deletion_p_value", "randomization_spearman"}:
+            assert metric.value is None and metric.verdict == "info"
+    gaps = [m for m in section.metrics if m.name == "completeness_gap"]
+    assert gaps and all(m.value is not None for m in gaps)  # still on every explained row
+    assert "0 of" in section.summary and "methods trusted" in section.summary
+    assert any("trust tests not run" in note for note in section.notes)
+    assert not any(t.id == "randomization" for t in section.tables)
+    # and the estimate follows: the explained rows' passes only
+    counted = _counted(vision_subject, "explainability", config)
+    w = measure_workload(vision_subject)
+    estimate = (explain_cost(ExplainSettings(**config), w) - 2.0) / w.pass_seconds
+    assert counted == pytest.approx(estimate, rel=0.3)
+
+
+def test_trust_samples_of_one_is_refused():
+    with pytest.raises(Exception, match="trust_samples must be 0"):
+        ExplainSettings(trust_samples=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from audit.checks._compute_cost import compute_cost, compute_shrink
 from audit.checks._registry import Check, RunContext
 from audit.results import Section
 from audit.settings import ComputeSettings
@@ -30,4 +31,6 @@ CHECK = Check(
     settings=ComputeSettings,
     evidence=("EU AI Act Art. 13", "NIST AI RMF MEASURE 2.12"),
     summary="parameters, FLOPs, inference and training time, energy and CO2e estimates",
+    cost=compute_cost,
+    shrink=compute_shrink,
 )

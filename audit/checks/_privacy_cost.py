@@ -31,7 +31,7 @@ def privacy_cost(settings: PrivacySettings, workload: Workload) -> float:
     >>> from audit.settings import PrivacySettings
     >>> w = Workload(1000, 500, 64, "image", epochs=20, pass_seconds=1e-4)
     >>> round(privacy_cost(PrivacySettings(), w), 1)
-    25.9
+    25.6
     """
     one_training = workload.epochs * workload.rows_train * 3
     trainings = settings.shadow_models if settings.attack else 0
@@ -39,11 +39,16 @@ def privacy_cost(settings: PrivacySettings, workload: Workload) -> float:
         trainings += 1  # the non-private twin
         if settings.utility_curve:
             trainings += DP_FACTOR * len(settings.utility_epsilons)
-    scoring = (settings.shadow_models + 2) * (workload.rows_train + workload.rows_test)
+    # each shadow (and a DP model's twin) scores every row; the target's own scores come
+    # from the predictions cached by the performance check
+    scored = (settings.shadow_models if settings.attack else 0) + (1 if settings.dp else 0)
+    scoring = scored * (workload.rows_train + workload.rows_test)
     return OVERHEAD_S + (trainings * one_training + scoring) * workload.pass_seconds
 
 
-def privacy_shrink(settings: PrivacySettings, fraction: float) -> tuple[PrivacySettings, list[str]]:
+def privacy_shrink(
+    settings: PrivacySettings, fraction: float, workload: Workload | None = None
+) -> tuple[PrivacySettings, list[str]]:
     """Fewer shadow models (none below a quarter: the loss attack alone); no utility curve
     below a half.
 

@@ -185,9 +185,10 @@ class Check:
         measured seconds of one, plus its overhead). Checks without one count as a
         couple of seconds in a compute budget.
     shrink : callable, optional
-        ``shrink(settings, fraction) -> (settings, changes)``: settings costing about
-        ``fraction`` of these (fewer rows, steps or models) and the changes in words, so
-        that :func:`audit.budget.plan_budget` can fit a run to a budget.
+        ``shrink(settings, fraction, workload) -> (settings, changes)``: settings costing
+        about ``fraction`` of these (fewer rows, steps or models; the workload says what
+        the model and data are) and the changes in words, so that
+        :func:`audit.budget.plan_budget` can fit a run to a budget.
 
     Examples
     --------
@@ -212,7 +213,7 @@ class Check:
     advice: Mapping[str, Advice] = field(default_factory=dict)
     subjects: str = "classifier"
     cost: Callable[[Any, Any], float] | None = None
-    shrink: Callable[[Any, float], tuple[Any, list[str]]] | None = None
+    shrink: Callable[[Any, float, Any], tuple[Any, list[str]]] | None = None
 
     def __post_init__(self) -> None:
         name = self.name

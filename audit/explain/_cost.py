@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 __all__ = ["explain_cost", "explain_shrink", "occlusion_windows"]
 
 OVERHEAD_S = 2.0
+#: Below this fraction of the default cost, the trust tests are left out.
+DEEP = 0.05
+#: Occlusion windows a row above which the deepest shrink leaves occlusion out.
+DEEP_WINDOWS = 64
 
 
 def occlusion_windows(workload: Workload) -> int:
@@ -60,12 +64,20 @@ def explain_cost(settings: ExplainSettings, workload: Workload) -> float:
     per_trust = 1400 + 6 * windows
     rows = min(settings.n_samples, workload.rows_test)
     trust = min(settings.trust_samples, rows)
-    passes = min(10_000, 3_600 + 100 * rows) + rows * per_row + trust * per_trust
+    if settings.methods is None and "occlusion" in settings.leave_out:
+        per_row -= windows
+    tests = min(10_000, 3_600 + 100 * rows) if trust else 0
+    passes = tests + rows * per_row + trust * per_trust
     return OVERHEAD_S + passes * workload.pass_seconds
 
 
-def explain_shrink(settings: ExplainSettings, fraction: float) -> tuple[ExplainSettings, list[str]]:
-    """Fewer explained rows and trust-test rows; below a quarter, fewer IG steps too.
+def explain_shrink(
+    settings: ExplainSettings, fraction: float, workload: Workload | None = None
+) -> tuple[ExplainSettings, list[str]]:
+    """Fewer explained rows and trust-test rows; below a quarter, fewer IG steps too;
+    below :data:`DEEP` (a network far too large for the budget), no trust tests, and,
+    for inputs that occlusion would slide over more than :data:`DEEP_WINDOWS` windows,
+    the default methods without occlusion.
 
     Examples
     --------
@@ -73,10 +85,13 @@ def explain_shrink(settings: ExplainSettings, fraction: float) -> tuple[ExplainS
     >>> explain_shrink(ExplainSettings(), 0.1)[1]  # doctest: +NORMALIZE_WHITESPACE
     ['explained rows 256 → 26', 'trust-test rows 32 → 3', 'IG steps 50 → 20',
      'most IG steps 400 → 160']
+    >>> explain_shrink(ExplainSettings(), 0.01)[1][1]
+    'trust-test rows 32 → 0 (no trust tests: faithfulness and randomization not judged)'
     """
+    deep = fraction < DEEP
     update = {
         "n_samples": scaled(settings.n_samples, fraction, floor=8),
-        "trust_samples": scaled(settings.trust_samples, fraction, floor=2),
+        "trust_samples": 0 if deep else scaled(settings.trust_samples, fraction, floor=2),
     }
     if fraction < 0.25:
         update["ig_steps"] = scaled(settings.ig_steps, fraction * 4, floor=16)
@@ -91,7 +106,12 @@ def explain_shrink(settings: ExplainSettings, fraction: float) -> tuple[ExplainS
     }
     changes = [
         f"{words[k]} {getattr(settings, k)} → {v}"
+        + (" (no trust tests: faithfulness and randomization not judged)" if v == 0 else "")
         for k, v in update.items()
         if v != getattr(settings, k)
     ]
+    windows = occlusion_windows(workload) if workload is not None else 0
+    if deep and settings.methods is None and windows > DEEP_WINDOWS:
+        update["leave_out"] = sorted({*settings.leave_out, "occlusion"})
+        changes.append(f"occlusion left out ({windows} windows a row)")
     return settings.model_copy(update=update), changes

@@ -70,6 +70,11 @@ def trust_evidence(
         truth = np.asarray(truth)[run.rows]
         valid = (run.X != baseline_for(ctx, run.X)).numpy() if subject.modality == "text" else None
     k = min(settings.trust_samples, len(run.rows))
+    if k == 0:  # trust tests off (a compute budget): completeness and localisation only
+        _untested(
+            run, methods, scale if run.deltas else None, truth, valid if truth is not None else None
+        )
+        return
     X, target = run.X[:k], run.target[:k]
     mask = ctx.hints.get("feature_mask")  # grouped tabular features: tests in original features
     index = None if mask is None else np.asarray(mask).reshape(-1)
@@ -124,6 +129,30 @@ def trust_evidence(
             evidence["localisation"] = share
             evidence["localisation_lift"] = share / chance if chance > 0 else float("nan")
         run.trust[spec.name] = evidence
+
+
+#: The sentence a method's notes carry when the trust tests did not run.
+UNTESTED = (
+    "trust tests not run (trust_samples = 0, e.g. under a compute budget): faithfulness, "
+    "model randomization, infidelity and sensitivity are not judged"
+)
+
+
+def _untested(run: ExplainRun, methods: list[MethodSpec], scale, truth, valid) -> None:
+    """Evidence without the trust tests: their judged figures are left empty (``None``:
+    the badge reads "not judged"), completeness and localisation use every row."""
+    for spec in methods:
+        evidence: dict[str, float | None] = {}
+        if spec.name in run.deltas:
+            evidence["completeness_gap"] = float(np.mean(run.deltas[spec.name] / scale))
+        evidence["deletion_p_value"] = None
+        evidence["randomization_spearman"] = None
+        if truth is not None:
+            share, chance = trust.localisation(run.attributions[spec.name], truth, valid)
+            evidence["localisation"] = share
+            evidence["localisation_lift"] = share / chance if chance > 0 else float("nan")
+        run.trust[spec.name] = evidence
+        run.notes[spec.name] = sorted({*run.notes.get(spec.name, []), UNTESTED})
 
 
 def _nanmax(values: list[float]) -> float:

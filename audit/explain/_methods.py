@@ -109,6 +109,24 @@ def baseline_for(ctx: ExplainContext, X: torch.Tensor) -> torch.Tensor:
     return torch.where(keep, X, torch.full_like(X, int(ctx.hints.get("unk_id", pad))))
 
 
+#: Input values a batch of gradient passes holds at most (16 MiB of float32): a
+#: network's saved activations for the backward pass are many times its input, so
+#: Integrated Gradients' internal batches of large images stay small (27 at 224×224×3).
+GRADIENT_VALUES = 1 << 22
+
+
+def gradient_batch(X: torch.Tensor, rows: int) -> int:
+    """``rows``, lowered so that a batch of ``X``'s rows holds at most
+    :data:`GRADIENT_VALUES` input values (at least 1).
+
+    Examples
+    --------
+    >>> gradient_batch(torch.zeros(2, 3, 224, 224), 512), gradient_batch(torch.zeros(2, 61), 512)
+    (27, 512)
+    """
+    return max(1, min(rows, GRADIENT_VALUES // max(1, int(X[0].numel()))))
+
+
 def _until_complete(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor, method: Any):
     """Run a path method with more steps until its completeness gap is small enough.
 
@@ -129,7 +147,7 @@ def _until_complete(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor, 
             baselines=baseline,
             target=target,
             n_steps=steps,
-            internal_batch_size=s.batch_size * 8,
+            internal_batch_size=gradient_batch(X, s.batch_size * 8),
             return_convergence_delta=True,
         )
         relative = float((delta.abs() / scale).mean())
@@ -176,8 +194,19 @@ def gradient_shap(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) ->
         np.random.seed(seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            attr = GradientShap(ctx.model).attribute(
-                X, baselines=ctx.background, n_samples=16, stdevs=0.0, target=target
+            # 16 samples a row in one backward pass: large inputs go a few rows at a time
+            rows = max(1, gradient_batch(X, 16 * len(X)) // 16)
+            attr = torch.cat(
+                [
+                    GradientShap(ctx.model).attribute(
+                        X[i : i + rows],
+                        baselines=ctx.background,
+                        n_samples=16,
+                        stdevs=0.0,
+                        target=target[i : i + rows],
+                    )
+                    for i in range(0, len(X), rows)
+                ]
             )
     finally:
         np.random.set_state(state)
@@ -209,6 +238,8 @@ def occlusion(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Exp
     """
     from captum.attr import Occlusion
 
+    from audit._predict import BATCH_VALUES
+
     if ctx.modality == "image":
         h, w = max(2, X.shape[2] // 8), max(2, X.shape[3] // 8)
         window, strides = (X.shape[1], h, w), (X.shape[1], max(1, h // 2), max(1, w // 2))
@@ -220,7 +251,8 @@ def occlusion(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Exp
         strides=strides,
         baselines=baseline_for(ctx, X),
         target=target,
-        perturbations_per_eval=32,
+        # at most BATCH_VALUES input values a forward pass (a few windows of large images)
+        perturbations_per_eval=max(1, min(32, BATCH_VALUES // max(1, X.numel()))),
     )
     return Explanation(attr.detach().numpy())
 

@@ -253,6 +253,8 @@ def explainability_section(
 
     differentiable = is_differentiable(subject.model.eval(), subject.X_test[0])
     methods = methods_for(subject.modality, settings.methods, differentiable=differentiable)
+    if settings.methods is None and settings.leave_out:  # the budget's deepest shrink
+        methods = [m for m in methods if m.name not in settings.leave_out] or methods
     section = Section(id=SECTION_ID, title=TITLE)
     if not methods:
         section.summary = f"No attribution method is registered for {subject.modality} data."

@@ -14,12 +14,11 @@ from audit.privacy._attacks import (
     AttackResult,
     attack_result,
     lira_scores,
-    logit_confidence,
     nonmembers_needed,
     shadow_scores,
 )
 from audit.privacy._figures import attack_table, key_points_table, roc_figure, utility_figure
-from audit.privacy._shadows import Progress
+from audit.privacy._shadows import Progress, confidence_from_log_proba
 from audit.privacy._twin import accepts_private, cost_of_privacy, cost_table
 from audit.results import Metric, Section, Table
 from audit.settings import EngineSettings, PrivacySettings
@@ -224,7 +223,9 @@ def _attack_scores(
     members, others = _balanced_rows(n_train, subject.X_test.shape[0], seed)
     rows = np.concatenate([members, n_train + others])
     is_member = np.r_[np.ones(len(members), bool), np.zeros(len(others), bool)]
-    phi = logit_confidence(subject.model, X, y)
+    # the target's φ from the predictions the performance check cached (no forward pass)
+    log_proba = np.concatenate([subject.log_proba("train"), subject.log_proba("test")])
+    phi = confidence_from_log_proba(log_proba, y.numpy())
     loss = np.logaddexp(0.0, -phi)  # cross-entropy: −log p = log(1 + e^−φ)
     scores = {"loss_threshold": (-loss[rows], is_member)}
     notes.append(

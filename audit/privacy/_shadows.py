@@ -18,6 +18,7 @@ from scipy.stats import norm
 from torch import nn
 
 from audit._outputs import adapted
+from audit._predict import rows_per_batch
 from audit.engines._tasks import map_tasks
 from audit.errors import bad_input
 from audit.settings import EngineSettings
@@ -64,6 +65,27 @@ def lira_scores(
     return -norm.logsf(target, loc=mean, scale=np.maximum(std, 1e-8))
 
 
+def confidence_from_log_proba(log_proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """φ = log(p_y / (1 − p_y)) from log-probabilities ``(rows, classes)``: the same φ as
+    :func:`logit_confidence` of the logits (the softmax's constant cancels), without a
+    forward pass when the subject has its predictions cached.
+
+    Examples
+    --------
+    >>> logp = np.log(np.array([[0.25, 0.75], [0.5, 0.5]]))
+    >>> confidence_from_log_proba(logp, np.array([1, 0])).round(4).tolist()
+    [1.0986, 0.0]
+    """
+    y = np.asarray(y, dtype=np.int64)
+    rows = np.arange(len(y))
+    true = log_proba[rows, y]
+    others = log_proba.copy()
+    others[rows, y] = -np.inf
+    with np.errstate(divide="ignore"):
+        rest = np.logaddexp.reduce(others, axis=1)
+    return true - rest
+
+
 def logit_confidence(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 4096
 ) -> np.ndarray:
@@ -81,6 +103,7 @@ def logit_confidence(
     (3,)
     """
     model, _ = adapted(model, X)
+    batch_size = rows_per_batch(X, batch_size)
     was_training = model.training
     model.eval()
     out = []

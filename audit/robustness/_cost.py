@@ -42,10 +42,15 @@ def robustness_cost(settings: RobustnessSettings, workload: Workload) -> float:
     return OVERHEAD_S + (rows * per_row + examples) * workload.pass_seconds
 
 
+#: Below this fraction of the default cost, only the judged severity and radius are drawn.
+DEEP = 0.05
+
+
 def robustness_shrink(
-    settings: RobustnessSettings, fraction: float
+    settings: RobustnessSettings, fraction: float, workload: Workload | None = None
 ) -> tuple[RobustnessSettings, list[str]]:
-    """Fewer audited rows; below 0.3 fewer PGD steps; below 0.1 no L2 attacks.
+    """Fewer audited rows; below 0.3 fewer PGD steps; below 0.1 no L2 attacks; below
+    :data:`DEEP` only the judged severity and radius, and no minimal-perturbation search.
 
     Examples
     --------
@@ -53,16 +58,30 @@ def robustness_shrink(
     >>> robustness_shrink(RobustnessSettings(), 0.05)[1]
     ['audited rows 256 → 32', 'PGD steps 10 → 3', 'attacks fgsm, fgsm_l2, pgd, pgd_l2 → fgsm, pgd']
     """
-    update: dict = {"rows": scaled(settings.rows, fraction, floor=32)}
+    update: dict = {"rows": scaled(settings.rows, fraction, floor=16 if fraction < DEEP else 32)}
     if fraction < 0.3:
         update["pgd_steps"] = scaled(settings.pgd_steps, fraction / 0.3, floor=3)
     if fraction < 0.1 and any(a.endswith("_l2") for a in settings.attacks):
         update["attacks"] = [a for a in settings.attacks if not a.endswith("_l2")]
-    words = {"rows": "audited rows", "pgd_steps": "PGD steps", "attacks": "attacks"}
+    if fraction < DEEP:
+        update["severities"] = [settings.judged_severity]
+        update["epsilons"] = [settings.judged_epsilon]
+        update["min_perturbation"] = False
+    words = {
+        "rows": "audited rows",
+        "pgd_steps": "PGD steps",
+        "attacks": "attacks",
+        "severities": "severities",
+        "epsilons": "radii",
+        "min_perturbation": "minimal-perturbation search",
+    }
     changes = []
     for key, value in update.items():
         old = getattr(settings, key)
         if value != old:
-            show = (lambda v: ", ".join(v)) if key == "attacks" else str
+            if key == "min_perturbation":
+                changes.append(f"{words[key]} off")
+                continue
+            show = (lambda v: ", ".join(map(str, v))) if isinstance(value, list) else str
             changes.append(f"{words[key]} {show(old)} → {show(value)}")
     return settings.model_copy(update=update), changes

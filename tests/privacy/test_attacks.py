@@ -73,6 +73,21 @@ def test_logit_confidence_is_the_logit_of_the_true_class_probability():
     assert logit_confidence(model, X, y) == pytest.approx(np.log(p / (1 - p)))
 
 
+@pytest.mark.parametrize("outputs", [4, 1])
+def test_the_cached_log_probabilities_give_the_same_confidence_as_the_logits(outputs):
+    import audit
+    from audit.privacy._shadows import confidence_from_log_proba
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, outputs)
+    X = 6 * torch.randn(50, 3)  # confident rows too: p_y rounds to 1 in float32
+    y = torch.randint(0, max(outputs, 2), (50,))
+    subject = audit.Subject(model, (X, y), (X, y))
+    phi = confidence_from_log_proba(subject.log_proba("test"), y.numpy())
+    assert phi == pytest.approx(logit_confidence(model, X, y), rel=1e-6, abs=1e-6)
+    assert np.allclose(np.exp(subject.log_proba("test")), subject.predict_proba("test"), atol=1e-6)
+
+
 def test_shadow_rows_are_in_exactly_half_the_shadows():
     X, y = torch.randn(30, 2), torch.randint(0, 2, (30,))
     calls = []
