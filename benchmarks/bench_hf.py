@@ -3,10 +3,10 @@
 Target (issue 15): a tiny BERT of 4 layers and 256 hidden units, 1,000 texts of 64
 tokens, every default check in <= 3 minutes on 2 cores. The model is built from a
 config, the WordPiece tokenizer learned on the generated sentiment corpus and the
-model fine-tuned one epoch before the clock starts (no network). Each text joins five
-sentences of one label and one group, cut to 64 tokens. Wall and CPU seconds are
-printed per check: on a machine shared with other work the wall time grows, and
-CPU seconds / threads estimates the wall time on an idle machine.
+model fine-tuned (``--epochs``, default 4) before the clock starts (no network). Each
+text joins five sentences of one label and one group, cut to 64 tokens. Wall and CPU
+seconds are printed per check: on a machine shared with other work the wall time grows,
+and CPU seconds / threads estimates the wall time on an idle machine.
 
 With ``--budget SECONDS`` the same audit runs a second time under that compute budget
 (``audit.run(..., budget_s=SECONDS)``: the checks with a cost model scale their rows,
@@ -63,6 +63,8 @@ def main() -> None:
     parser.add_argument("--checks", nargs="*", default=None, help="default: every check")
     parser.add_argument("--budget", type=float, default=None, help="a second run's budget_s")
     parser.add_argument("--no-default", action="store_true", help="only the budgeted run")
+    parser.add_argument("--epochs", type=int, default=4, help="fine-tuning epochs (untimed)")
+    parser.add_argument("--lr", type=float, default=5e-4, help="fine-tuning learning rate")
     args = parser.parse_args()
 
     import pandas as pd
@@ -105,7 +107,7 @@ def main() -> None:
     fit(
         HFClassifier(model, pad_id=tokenizer.pad_token_id),
         (subject.X_train, subject.y_train),
-        recipe=Recipe(epochs=1, batch_size=32, lr=1e-3),
+        recipe=Recipe(epochs=args.epochs, batch_size=32, lr=args.lr),
         seed=0,
     )
     fine_tune = time.perf_counter() - t0
@@ -124,7 +126,7 @@ def main() -> None:
         "mean_tokens_per_text": round(tokens, 1),
         "threads": args.threads,
         "build_seconds": round(build, 2),
-        "fine_tune_seconds_1_epoch": round(fine_tune, 2),
+        "fine_tune_seconds": round(fine_tune, 2),
         "runs": runs,
         "target_seconds": TARGET_SECONDS,
     }

@@ -37,8 +37,9 @@ def images(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     yy, xx = torch.meshgrid(grid, grid, indexing="ij")
     angle = (y.float() * 0.314)[:, None, None]
     wave = torch.sin((xx * torch.cos(angle) + yy * torch.sin(angle)) * (4 + y[:, None, None]))
-    X = 0.5 + 0.25 * wave[:, None].expand(n, 3, 224, 224)
-    return (X + 0.1 * torch.randn(X.shape, generator=g)).clamp(0, 1), y
+    X = torch.randn((n, 3, 224, 224), generator=g).mul_(0.1)  # in place: one full-size copy
+    X.add_(wave[:, None].mul_(0.25).add_(0.5)).clamp_(0, 1)
+    return X, y
 
 
 def main() -> None:

@@ -78,6 +78,8 @@ def examples_table(
     """
     from captum.attr import IntegratedGradients
 
+    from audit.explain._methods import gradient_batch
+
     flipped = np.flatnonzero(m.attacked[(method, epsilon)] != m.clean)[:EXAMPLES]
     if len(flipped) == 0:
         return None
@@ -102,8 +104,17 @@ def examples_table(
         after = forward(adv).argmax(dim=1)
     ig = IntegratedGradients(forward)
     with torch.enable_grad():
-        clean_attr = _per_unit(ig.attribute(Xa, target=before, n_steps=ig_steps), subject.modality)
-        adv_attr = _per_unit(ig.attribute(adv, target=after, n_steps=ig_steps), subject.modality)
+        # internal batches bounded by input size: a few large images per backward pass
+        inner = gradient_batch(Xa, len(Xa) * ig_steps)
+        inner = None if inner >= len(Xa) * ig_steps else inner
+        clean_attr = _per_unit(
+            ig.attribute(Xa, target=before, n_steps=ig_steps, internal_batch_size=inner),
+            subject.modality,
+        )
+        adv_attr = _per_unit(
+            ig.attribute(adv, target=after, n_steps=ig_steps, internal_batch_size=inner),
+            subject.modality,
+        )
     clean_val, adv_val = _per_unit(Xa, subject.modality), _per_unit(adv, subject.modality)
     names = unit_names(subject, X, clean_attr.shape[1])
     classes = subject.class_names
