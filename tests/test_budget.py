@@ -51,12 +51,14 @@ def test_a_large_model_is_scaled_by_one_fraction_to_fit_and_says_what_changed():
     explain = settings["explainability"]
     assert explain.n_samples < 256 and explain.trust_samples < 32
     assert settings["robustness"].rows < 256
-    assert settings["performance"] == CHECKS[0].settings()  # no cost model: untouched
+    # the predictions cannot shrink; the bootstrap of the intervals does
+    assert settings["performance"].n_bootstrap < 1000
     note = plan.note_for("explainability")
     assert note.startswith("Scaled to fit the compute budget of 600 s")
     assert f"explained rows 256 → {explain.n_samples}" in note
     record = plan.to_dict()
-    assert record["budget_s"] == 600 and record["scaled"][0]["check"] == "explainability"
+    assert record["budget_s"] == 600
+    assert [s["check"] for s in record["scaled"]][:2] == ["performance", "explainability"]
 
 
 def test_a_budget_too_small_for_the_smallest_settings_says_so():
@@ -134,7 +136,8 @@ def test_a_network_far_too_large_for_the_budget_gets_the_deepest_shrink():
     assert robust.severities == [3] and robust.epsilons == [0.1] and not robust.min_perturbation
     assert settings["compute"].inference_batch < 256
     # the predictions of every row cannot shrink: 1,512 passes of 30 ms
-    assert plan.estimates["performance"] == pytest.approx(1.0 + 1512 * 0.03)
+    assert plan.estimates["performance"] == pytest.approx(1.0 + 1512 * 0.03 + 1000 * 512 * 2e-7)
+    assert settings["performance"].n_bootstrap == 200 and settings["robustness"].resamples == 200
     assert plan.fits and plan.estimated_s <= 120 * 1.05
     notes = plan.note_for("explainability")
     assert "trust-test rows 32 → 0 (no trust tests" in notes and "occlusion left out (225" in notes
@@ -164,3 +167,33 @@ def test_without_trust_tests_the_badges_say_what_was_not_judged(vision_subject):
 def test_trust_samples_of_one_is_refused():
     with pytest.raises(Exception, match="trust_samples must be 0"):
         ExplainSettings(trust_samples=1)
+
+
+def test_a_full_width_resnet18_runs_every_default_check_within_a_small_budget():
+    """torchvision's resnet18(num_classes=10) module for module (11,181,642 parameters;
+    torchvision cannot install beside this project's torch), on 64x64 generated images:
+    every default check runs at the deepest settings and each scaled section says so."""
+    from tests.explain.test_layers import ResNet18Layout
+
+    torch.manual_seed(0)
+    model = ResNet18Layout(classes=10, width=64).eval()
+    assert sum(p.numel() for p in model.parameters()) == 11_181_642
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(96) % 10
+    grid = torch.linspace(-1, 1, 64)
+    yy, xx = torch.meshgrid(grid, grid, indexing="ij")
+    angle = (y.float() * 0.314)[:, None, None]
+    wave = torch.sin((xx * torch.cos(angle) + yy * torch.sin(angle)) * (4 + y[:, None, None]))
+    X = (0.5 + 0.25 * wave[:, None].expand(96, 3, 64, 64) + 0.1 * torch.randn(96, 3, 64, 64,
+         generator=g)).clamp(0, 1)
+    subject = audit.Subject(model, (X[:64], y[:64]), (X[64:], y[64:]), modality="image")
+    result = audit.run(subject, config={"seed": 0}, budget_s=5)
+    assert [s.id for s in result.sections][:3] == ["data", "performance", "explainability"]
+    explain = result.section("explainability")
+    assert any("trust tests not run" in n for n in explain.notes)
+    assert any("reads 'layer4.1'" in n for n in explain.notes)
+    assert explain.metric("completeness_gap[integrated_gradients]").value is not None
+    assert result.section("robustness").metric("clean_accuracy").n == 16
+    budget = result.manifest["runtime"]["budget"]
+    assert budget["workload"]["values_per_row"] == 3 * 64 * 64
+    assert {s["check"] for s in budget["scaled"]} >= {"explainability", "robustness", "privacy"}

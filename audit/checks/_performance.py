@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audit.checks._performance_cost import performance_cost
+from audit.checks._performance_cost import performance_cost, performance_shrink
 from audit.checks._registry import Advice, Check, RunContext
 from audit.results import Section, Table, Threshold, worst_verdict
 from audit.settings import PerformanceSettings
@@ -97,6 +97,7 @@ CHECK = Check(
     run=run,
     settings=PerformanceSettings,
     cost=performance_cost,
+    shrink=performance_shrink,
     conclude=conclude,
     thresholds={
         "test_accuracy": Threshold(warn=0.70, fail=0.60, higher_is_better=True),

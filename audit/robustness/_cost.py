@@ -29,7 +29,7 @@ def robustness_cost(settings: RobustnessSettings, workload: Workload) -> float:
     >>> from audit.robustness._settings import RobustnessSettings
     >>> w = Workload(1000, 500, 64, "image", pass_seconds=1e-3)
     >>> round(robustness_cost(RobustnessSettings(), w))
-    91
+    102
     """
     corruptions = CORRUPTIONS.get(workload.modality, 4) * len(settings.severities)
     radii = len(settings.epsilons)
@@ -49,20 +49,24 @@ DEEP = 0.05
 def robustness_shrink(
     settings: RobustnessSettings, fraction: float, workload: Workload | None = None
 ) -> tuple[RobustnessSettings, list[str]]:
-    """Fewer audited rows; below 0.3 fewer PGD steps; below 0.1 no L2 attacks; below
+    """Fewer audited rows; below 0.3 fewer PGD steps; below a quarter fewer bootstrap
+    resamples; below 0.1 no L2 attacks; below
     :data:`DEEP` only the judged severity and radius, and no minimal-perturbation search.
 
     Examples
     --------
     >>> from audit.robustness._settings import RobustnessSettings
-    >>> robustness_shrink(RobustnessSettings(), 0.05)[1]
-    ['audited rows 256 → 32', 'PGD steps 10 → 3', 'attacks fgsm, fgsm_l2, pgd, pgd_l2 → fgsm, pgd']
+    >>> robustness_shrink(RobustnessSettings(), 0.05)[1]  # doctest: +NORMALIZE_WHITESPACE
+    ['audited rows 256 → 32', 'PGD steps 10 → 3', 'attacks fgsm, fgsm_l2, pgd, pgd_l2 → fgsm, pgd',
+     'bootstrap resamples 1000 → 200']
     """
     update: dict = {"rows": scaled(settings.rows, fraction, floor=16 if fraction < DEEP else 32)}
     if fraction < 0.3:
         update["pgd_steps"] = scaled(settings.pgd_steps, fraction / 0.3, floor=3)
     if fraction < 0.1 and any(a.endswith("_l2") for a in settings.attacks):
         update["attacks"] = [a for a in settings.attacks if not a.endswith("_l2")]
+    if fraction < 0.25:
+        update["resamples"] = scaled(settings.resamples, fraction * 4, floor=200)
     if fraction < DEEP:
         update["severities"] = [settings.judged_severity]
         update["epsilons"] = [settings.judged_epsilon]
@@ -74,6 +78,7 @@ def robustness_shrink(
         "severities": "severities",
         "epsilons": "radii",
         "min_perturbation": "minimal-perturbation search",
+        "resamples": "bootstrap resamples",
     }
     changes = []
     for key, value in update.items():
