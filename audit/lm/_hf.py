@@ -158,5 +158,6 @@ def from_transformers(
         lexicon=lexicon,
         name=name or type(model).__name__,
         encode=lambda text: tokenizer(text, add_special_tokens=False)["input_ids"],
+        detokenize=tokenizer.convert_tokens_to_string,
     )
     return subject

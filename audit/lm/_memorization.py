@@ -74,7 +74,7 @@ def canary_exposures(
         extracted = [data.vocabulary[i] for i in decoded] == list(secret.tokens)
         rows.append(
             {
-                "secret": " ".join(secret.tokens),
+                "secret": subject.detokenize(list(secret.tokens)).strip(),
                 "repetitions": secret.repetitions,
                 "log_prob": logp,
                 "rank": rank,

@@ -132,6 +132,9 @@ class LanguageModelSubject(Subject):
         ``text -> ids`` (without ``[BOS]``) for prompts; by default the text is split
         into words, each a token of the vocabulary. A Hugging Face model and tokenizer:
         :meth:`from_transformers`.
+    detokenize : callable, optional
+        ``tokens -> text`` for the report (a secret's tokens as a reader writes them);
+        by default the tokens joined by spaces.
 
     Examples
     --------
@@ -167,6 +170,7 @@ class LanguageModelSubject(Subject):
         seed: int | None = None,
         twin: Callable[[], nn.Module] | None = None,
         encode: Callable[[str], list[int]] | None = None,
+        detokenize: Callable[[Sequence[str]], str] | None = None,
     ) -> None:
         if not isinstance(lm, nn.Module):
             raise bad_input("lm", "a torch.nn.Module mapping ids to next-token logits", lm)
@@ -204,6 +208,8 @@ class LanguageModelSubject(Subject):
         self.bos_id = bos_id
         self.twin = twin
         self.encode = encode
+        #: tokens as the reader writes them (a BPE tokenizer's "Ġ3 Ġ1" is " 3 1")
+        self.detokenize = detokenize or " ".join
         self.lm_data = _LMData(
             vocabulary=list(vocabulary),
             pad_id=pad_id,

@@ -56,7 +56,7 @@ def test_canaries_only_audit_memorization_and_leave_bias_unjudged(hf):
     result = audit.run(_subject(hf, **CANARIES), checks=["memorization", "generation_bias"])
     memo = result.section("memorization")
     table = memo.tables[0]
-    assert [row[0] for row in table.rows] == ["Ġ3 Ġ1 Ġ4", "Ġ9 Ġ0 Ġ5"]  # the user's secrets
+    assert [row[0] for row in table.rows] == ["3 1 4", "9 0 5"]  # as written, not "Ġ3 Ġ1 Ġ4"
     assert [row[1] for row in table.rows] == [4, 0]
     assert 0 <= memo.metric("max_repetition_exposure").value <= 10  # |R| = 1000
     assert memo.metric("lm_mia_auc").ci is not None
