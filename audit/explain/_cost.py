@@ -26,8 +26,10 @@ __all__ = ["explain_cost", "explain_shrink", "occlusion_windows"]
 
 OVERHEAD_S = 2.0
 #: Below this fraction of the default cost, the trust tests are left out.
-DEEP = 0.05
-#: Occlusion windows a row above which the deepest shrink leaves occlusion out.
+DEEP = 0.01
+#: Below this fraction, occlusion over many windows (:data:`DEEP_WINDOWS`) is left out.
+NO_OCCLUSION = 0.1
+#: Occlusion windows a row above which a deep shrink leaves occlusion out.
 DEEP_WINDOWS = 64
 
 
@@ -75,10 +77,10 @@ def explain_shrink(
     settings: ExplainSettings, fraction: float, workload: Workload | None = None
 ) -> tuple[ExplainSettings, list[str]]:
     """Fewer explained rows and trust-test rows, Integrated Gradients at a fixed step
-    count (no doubling until complete); below a quarter, fewer IG steps too;
-    below :data:`DEEP` (a network far too large for the budget), no trust tests, and,
-    for inputs that occlusion would slide over more than :data:`DEEP_WINDOWS` windows,
-    the default methods without occlusion.
+    count (no doubling until complete); below a quarter, fewer IG steps too; below
+    :data:`NO_OCCLUSION`, for inputs that occlusion would slide over more than
+    :data:`DEEP_WINDOWS` windows, the default methods without occlusion; below
+    :data:`DEEP` (a network far too large for the budget), no trust tests.
 
     Examples
     --------
@@ -86,7 +88,7 @@ def explain_shrink(
     >>> explain_shrink(ExplainSettings(), 0.1)[1]  # doctest: +NORMALIZE_WHITESPACE
     ['explained rows 256 → 26', 'trust-test rows 32 → 3', 'IG steps 50 → 20',
      'most IG steps (no doubling) 400 → 20']
-    >>> explain_shrink(ExplainSettings(), 0.01)[1][1]
+    >>> explain_shrink(ExplainSettings(), 0.005)[1][1]
     'trust-test rows 32 → 0 (no trust tests: faithfulness and randomization not judged)'
     """
     deep = fraction < DEEP
@@ -113,7 +115,7 @@ def explain_shrink(
         if v != getattr(settings, k)
     ]
     windows = occlusion_windows(workload) if workload is not None else 0
-    if deep and settings.methods is None and windows > DEEP_WINDOWS:
+    if fraction < NO_OCCLUSION and settings.methods is None and windows > DEEP_WINDOWS:
         update["leave_out"] = sorted({*settings.leave_out, "occlusion"})
         changes.append(f"occlusion left out ({windows} windows a row)")
     return settings.model_copy(update=update), changes
