@@ -9,16 +9,20 @@ from torch import nn
 from audit._subject_inputs import batch_error, check_batch_output, check_finite_outputs
 from audit.errors import AuditInputError
 
-__all__ = ["BATCH_VALUES", "predict_proba", "rows_per_batch"]
+__all__ = ["BATCH_VALUES", "GRADIENT_VALUES", "predict_proba", "rows_per_batch"]
 
 #: Input values one prediction batch holds at most (64 MiB of float32): a batch of
 #: 4,096 images of 224×224×3 would hold 2.3 GiB of input and several times that in a
 #: network's first activations, so wide inputs are predicted in smaller batches.
 BATCH_VALUES = 1 << 24
+#: The same for a batch of gradient passes (16 MiB of float32): the activations saved
+#: for the backward pass are many times the input (27 images of 224×224×3).
+GRADIENT_VALUES = 1 << 22
 
 
-def rows_per_batch(X: torch.Tensor, batch_size: int) -> int:
-    """``batch_size``, lowered so that a batch of ``X`` holds at most :data:`BATCH_VALUES`.
+def rows_per_batch(X: torch.Tensor, batch_size: int, *, values: int = BATCH_VALUES) -> int:
+    """``batch_size``, lowered so that a batch of ``X``'s rows holds at most ``values``
+    input values (at least 1 row).
 
     Examples
     --------
@@ -26,9 +30,11 @@ def rows_per_batch(X: torch.Tensor, batch_size: int) -> int:
     111
     >>> rows_per_batch(torch.zeros(10, 20), 4096)
     4096
+    >>> rows_per_batch(torch.zeros(2, 3, 224, 224), 512, values=GRADIENT_VALUES)
+    27
     """
-    values = max(1, int(X[0].numel())) if X.shape[0] else 1
-    return max(1, min(batch_size, BATCH_VALUES // values))
+    per_row = max(1, int(X[0].numel())) if X.shape[0] else 1
+    return max(1, min(batch_size, values // per_row))
 
 
 def predict_proba(

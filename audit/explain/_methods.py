@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from audit._predict import BATCH_VALUES, GRADIENT_VALUES, rows_per_batch
 from audit.settings import ExplainSettings
 
 __all__ = [
@@ -109,22 +110,10 @@ def baseline_for(ctx: ExplainContext, X: torch.Tensor) -> torch.Tensor:
     return torch.where(keep, X, torch.full_like(X, int(ctx.hints.get("unk_id", pad))))
 
 
-#: Input values a batch of gradient passes holds at most (16 MiB of float32): a
-#: network's saved activations for the backward pass are many times its input, so
-#: Integrated Gradients' internal batches of large images stay small (27 at 224×224×3).
-GRADIENT_VALUES = 1 << 22
-
-
 def gradient_batch(X: torch.Tensor, rows: int) -> int:
-    """``rows``, lowered so that a batch of ``X``'s rows holds at most
-    :data:`GRADIENT_VALUES` input values (at least 1).
-
-    Examples
-    --------
-    >>> gradient_batch(torch.zeros(2, 3, 224, 224), 512), gradient_batch(torch.zeros(2, 61), 512)
-    (27, 512)
-    """
-    return max(1, min(rows, GRADIENT_VALUES // max(1, int(X[0].numel()))))
+    """``rows``, lowered so that a batch of gradient passes over ``X``'s rows stays
+    within :data:`audit._predict.GRADIENT_VALUES` input values."""
+    return rows_per_batch(X, rows, values=GRADIENT_VALUES)
 
 
 def _until_complete(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor, method: Any):
@@ -237,8 +226,6 @@ def occlusion(ctx: ExplainContext, X: torch.Tensor, target: torch.Tensor) -> Exp
     times per row at most, whatever the resolution. Sequences: 3 steps.
     """
     from captum.attr import Occlusion
-
-    from audit._predict import BATCH_VALUES
 
     if ctx.modality == "image":
         h, w = max(2, X.shape[2] // 8), max(2, X.shape[3] // 8)

@@ -78,7 +78,7 @@ def examples_table(
     """
     from captum.attr import IntegratedGradients
 
-    from audit.explain._methods import gradient_batch
+    from audit._predict import GRADIENT_VALUES, rows_per_batch
 
     flipped = np.flatnonzero(m.attacked[(method, epsilon)] != m.clean)[:EXAMPLES]
     if len(flipped) == 0:
@@ -105,7 +105,7 @@ def examples_table(
     ig = IntegratedGradients(forward)
     with torch.enable_grad():
         # internal batches bounded by input size: a few large images per backward pass
-        inner = gradient_batch(Xa, len(Xa) * ig_steps)
+        inner = rows_per_batch(Xa, len(Xa) * ig_steps, values=GRADIENT_VALUES)
         inner = None if inner >= len(Xa) * ig_steps else inner
         clean_attr = _per_unit(
             ig.attribute(Xa, target=before, n_steps=ig_steps, internal_batch_size=inner),
