@@ -230,6 +230,11 @@ class PrivacySettings(Strict):
     Every DP parameter is a finite number: ``epsilon`` and each of
     ``utility_epsilons`` in (0, :data:`MAX_EPSILON`] (100), ``noise_multiplier`` > 0,
     ``delta`` in (0, 1), ``max_grad_norm`` > 0.
+
+    ``unit`` is what ε protects: ``"user"`` (default), everything one person wrote,
+    where the data names writers (the ``gpt`` domain: a secret typed 16 times is one
+    user's, protected at ε); elsewhere each row is its own user. ``"row"``: one
+    training row, so ``k`` copies of a secret are protected only at ``k``·ε.
     """
 
     dp: bool = False
@@ -237,6 +242,7 @@ class PrivacySettings(Strict):
     noise_multiplier: float | None = Field(default=None, gt=0)
     delta: float | None = Field(default=None, gt=0, lt=1)
     max_grad_norm: float = Field(default=1.0, gt=0)
+    unit: Literal["user", "row"] = "user"
     accountant: Literal["rdp", "prv", "gdp"] = "prv"
     grad_sample_mode: Literal["hooks", "ew", "functorch", "ghost"] | None = None
     attack: bool = True

@@ -1,9 +1,11 @@
 """Benchmark: ``rai-audit run gpt`` with and without ``--dp --epsilon 3``.
 
 Prints the wall time of each command (target: 90 s each on 2 cores) and the canary
-exposures from its results.json (the most repeated canary's, with and without DP).
+exposures from its results.json (the most repeated canary's, with and without DP):
+plain, user-level DP (the default unit) at ε = 3 on seeds 0–2, row-level DP at ε = 3
+(``--dp-unit row``) and user-level DP at ε = 1 on seed 0.
 
-Run: ``.venv/bin/python benchmarks/bench_gpt.py``
+Run: ``.venv/bin/python benchmarks/bench_gpt.py [--seeds 3]``
 """
 
 from __future__ import annotations
@@ -49,7 +51,18 @@ def run(*flags: str) -> dict:
 
 
 def main() -> None:
-    for label, flags in (("plain", ()), ("dp eps=3", ("--dp", "--epsilon", "3"))):
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of user-level DP at ε = 3")
+    seeds = parser.parse_args().seeds
+    runs = [("plain", ())]
+    runs += [(f"dp eps=3 user seed={s}", ("--dp", "--seed", str(s))) for s in range(seeds)]
+    runs += [
+        ("dp eps=3 row seed=0", ("--dp", "--dp-unit", "row")),
+        ("dp eps=1 user seed=0", ("--dp", "--epsilon", "1")),
+    ]
+    for label, flags in runs:
         print(label, json.dumps(run(*flags)), flush=True)
 
 

@@ -96,6 +96,14 @@ def run_command(
     max_grad_norm: Annotated[
         float | None, typer.Option("--max-grad-norm", help="Per-sample clipping norm of DP-SGD.")
     ] = None,
+    dp_unit: Annotated[
+        str | None,
+        typer.Option(
+            "--dp-unit",
+            help="What ε protects: user (default; all rows one person wrote, where the "
+            "data names writers) or row (one training row).",
+        ),
+    ] = None,
     no_code: Annotated[
         bool,
         typer.Option(
@@ -140,7 +148,7 @@ def run_command(
         settings = load_config(config)
         if seed is not None:
             settings = settings.model_copy(update={"seed": seed})
-        settings = _with_privacy_flags(settings, dp, epsilon, delta, max_grad_norm)
+        settings = _with_privacy_flags(settings, dp, epsilon, delta, max_grad_norm, dp_unit)
         if engine is not None:
             settings = settings.model_copy(update={"engine": engine})
         if budget is not None:
@@ -197,15 +205,13 @@ def _with_privacy_flags(
     epsilon: float | None,
     delta: float | None,
     max_grad_norm: float | None,
+    unit: str | None = None,
 ) -> AuditConfig:
     """Merge the DP command-line flags into the config's privacy settings."""
     from audit.config import load_config
 
-    updates = {
-        key: value
-        for key, value in (("epsilon", epsilon), ("delta", delta), ("max_grad_norm", max_grad_norm))
-        if value is not None
-    }
+    flags = {"epsilon": epsilon, "delta": delta, "max_grad_norm": max_grad_norm, "unit": unit}
+    updates = {key: value for key, value in flags.items() if value is not None}
     if dp:
         updates["dp"] = True
     if not updates:

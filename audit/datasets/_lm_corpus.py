@@ -10,7 +10,7 @@ known number of times; one more secret, never inserted, is the control.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -84,7 +84,10 @@ class LMCorpus:
     """Token-id sequences ``(rows, max_len)``: ``[BOS]`` words ``[EOS]`` then ``[PAD]``.
 
     ``train`` holds the training sentences and the canaries' copies (shuffled);
-    ``heldout`` sentences drawn the same way, never trained on.
+    ``heldout`` sentences drawn the same way, never trained on. ``train_users`` names
+    who wrote each training row: every sentence and other person's code has a writer
+    of its own, and all copies of one canary come from one writer (a person who typed
+    their secret ``k`` times), the unit of user-level DP-SGD.
     """
 
     train: np.ndarray
@@ -94,6 +97,7 @@ class LMCorpus:
     canaries: list[Canary]
     prompt_pairs: list[PromptPair]
     max_len: int
+    train_users: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     def id_of(self, token: str) -> int:
         return self.vocabulary.index(token)
@@ -215,12 +219,15 @@ def lm_corpus(
     for digits in rng.integers(0, 10, (n_other_codes, CANARY_LENGTH)):
         rows.append(corpus.encode([*CANARY_PREFIX, *(str(d) for d in digits)]))
         row_groups.append("code")
-    for canary in canaries:
+    users = list(range(len(rows)))  # one writer per sentence and per other person's code
+    for writer, canary in enumerate(canaries, start=len(rows)):
         rows += [corpus.encode(canary.tokens)] * canary.repetitions
         row_groups += ["canary"] * canary.repetitions
+        users += [writer] * canary.repetitions
     order = rng.permutation(len(rows))
     corpus.train = _pad([rows[i] for i in order], max_len, corpus.pad_id)
     corpus.train_groups = np.asarray(row_groups, dtype=object)[order]
+    corpus.train_users = np.asarray(users, dtype=np.int64)[order]
     corpus.heldout = _pad([corpus.encode(tokenize(s)) for s in heldout], max_len, corpus.pad_id)
     corpus.canaries = canaries
     corpus.prompt_pairs = _prompt_pairs(n_prompt_pairs, rng)

@@ -120,6 +120,7 @@ class LanguageModelDomain(DomainSpec):
                     pad_id=corpus.pad_id,
                     seed=seed,
                     privacy=private,
+                    users=corpus.train_users if getattr(private, "unit", "") == "user" else None,
                     on_epoch=on_epoch,
                 )
 
@@ -153,7 +154,10 @@ class LanguageModelDomain(DomainSpec):
             bos_id=corpus.id_of("[BOS]"),
             eos_id=corpus.id_of("[EOS]"),
             canary_format=CanaryFormat(CANARY_PREFIX, tuple(DIGITS), 6),
-            secrets=[Secret(c.digits, c.repetitions) for c in corpus.canaries],
+            secrets=[  # each canary's copies come from one writer (corpus.train_users)
+                Secret(c.digits, c.repetitions, writers=min(c.repetitions, 1))
+                for c in corpus.canaries
+            ],
             prompt_pairs=[(p.texts, p.groups) for p in corpus.prompt_pairs],
             lexicon={"positive": POSITIVE_WORDS, "negative": NEGATIVE_WORDS},
             training=TrainingRecord(history=fitted.history, validation_rows=len(heldout)),

@@ -137,7 +137,11 @@ def from_transformers(
             canary_format.length,
         )
     secrets = [
-        Secret(tuple(_word_token(tokenizer, w, "secrets") for w in s.tokens), s.repetitions)
+        Secret(
+            tuple(_word_token(tokenizer, w, "secrets") for w in s.tokens),
+            s.repetitions,
+            s.writers,
+        )
         for s in secrets
     ]
     if lexicon is not None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from audit.lm._bounds import (
+    chance_bound,
+    chance_exposure,
+    dp_exposure_bound,
+    dp_note,
+    dp_record,
+    units_holding,
+)
 from audit.lm._exposure import (
     candidate_log_probs,
     exposure_from_rank,
@@ -76,6 +83,7 @@ def canary_exposures(
             {
                 "secret": subject.detokenize(list(secret.tokens)).strip(),
                 "repetitions": secret.repetitions,
+                "writers": secret.writers,
                 "log_prob": logp,
                 "rank": rank,
                 "exposure": exposure_from_rank(rank, space) if rank is not None else sampled,
@@ -147,51 +155,6 @@ def attack_from_losses(
     }
 
 
-def chance_exposure() -> float:
-    """Mean exposure of a secret the model never saw: ``1 / ln 2`` ≈ 1.44 bits.
-
-    A never-inserted secret drawn at random from the space has a rank uniform on
-    ``1..|R|``, whatever the model, so ``P(exposure ≥ t) = 2^-t`` and its mean is
-    ``log2 e``.
-
-    Examples
-    --------
-    >>> round(chance_exposure(), 2)
-    1.44
-    """
-    return 1.0 / math.log(2)
-
-
-def chance_bound(level: float = 0.95) -> float:
-    """The exposure a never-inserted secret stays below with probability ``level``.
-
-    ``P(exposure ≥ t) = 2^-t`` gives ``t = log2(1 / (1 − level))``: 4.32 bits at 95%.
-
-    Examples
-    --------
-    >>> round(chance_bound(0.95), 2), round(chance_bound(0.99), 2)
-    (4.32, 6.64)
-    """
-    return math.log2(1.0 / (1.0 - level))
-
-
-def dp_exposure_bound(epsilon: float, repetitions: int, space: int, level: float = 0.95) -> float:
-    """Exposure a DP-SGD model keeps below with probability ``level`` for a secret × ``k``.
-
-    ε-DP per sequence gives ``k``·ε for ``k`` copies (group privacy), so a secret's rank
-    is at most ``e^{kε}`` times likelier to be small than a fresh secret's:
-    ``P(exposure ≥ t) ≤ e^{kε} 2^-t`` (δ left out), hence
-    ``t = k ε log2 e + log2(1 / (1 − level))``, capped at ``log2 |R|``.
-
-    Examples
-    --------
-    >>> round(dp_exposure_bound(3.0, 1, 10**6), 2), round(dp_exposure_bound(3.0, 16, 10**6), 2)
-    (8.65, 19.93)
-    """
-    bound = repetitions * epsilon / math.log(2) + chance_bound(level)
-    return float(min(bound, math.log2(space)))
-
-
 def _chart(rows: list[dict[str, Any]], twin_rows: list[dict[str, Any]] | None, space: int) -> str:
     from audit.charts import Panel, render
 
@@ -236,18 +199,12 @@ def _alt(rows: list[dict[str, Any]], twin_rows: list[dict[str, Any]] | None) -> 
     )
 
 
-def _epsilon(subject: LanguageModelSubject) -> float | None:
-    """ε of the subject's DP-SGD record, when it was trained privately."""
-    record = getattr(getattr(subject, "training", None), "privacy", None) or {}
-    epsilon = record.get("epsilon")
-    return float(epsilon) if epsilon is not None else None
-
-
 def _canary_table(
     rows: list[dict[str, Any]],
     twin_rows: list[dict[str, Any]] | None,
     space: int,
     epsilon: float | None,
+    unit: str = "row",
 ) -> Table:
     """The canary table: one row per secret, the twin's exposure and the DP bound beside."""
     columns = [
@@ -278,7 +235,7 @@ def _canary_table(
     if epsilon is not None:
         columns.append("DP bound (95%)")
         for row, r in zip(table_rows, rows, strict=True):
-            bound = dp_exposure_bound(epsilon, max(r["repetitions"], 1), space)
+            bound = dp_exposure_bound(epsilon, max(units_holding(r, unit), 1), space)
             row.append(round(bound, 2) if r["repetitions"] else None)
     return Table(
         "canaries",
@@ -312,16 +269,10 @@ def memorization_section(
         }
         rows = canary_exposures(subject.lm, subject, **kwargs)
         twin_rows = None if twin is None else canary_exposures(twin, subject, **kwargs)
-        epsilon = _epsilon(subject)
-        section.tables.append(_canary_table(rows, twin_rows, space, epsilon))
+        epsilon, unit = dp_record(subject)
+        section.tables.append(_canary_table(rows, twin_rows, space, epsilon, unit))
         if epsilon is not None:
-            section.notes.append(
-                f"DP-SGD bounds what one training sequence can change (ε = {epsilon:.2f}); a "
-                "secret inserted k times is k sequences, protected only at k·ε (group "
-                "privacy). The column 'DP bound' is the exposure the model stays below "
-                "with probability 0.95 under that guarantee: exposure above chance for a "
-                "repeated canary is allowed by DP at this ε, not a failure of it."
-            )
+            section.notes.append(dp_note(epsilon, unit))
         top = max(rows, key=lambda r: r["repetitions"])
         control = [r for r in rows if r["repetitions"] == 0]
         section.metrics += [

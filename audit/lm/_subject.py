@@ -48,10 +48,16 @@ class CanaryFormat:
 
 @dataclass(frozen=True)
 class Secret:
-    """A canary's secret tokens and how many times it was inserted (0: a control)."""
+    """A canary's secret tokens and how many times it was inserted (0: a control).
+
+    ``writers`` is how many distinct users wrote its copies, the units of user-level
+    DP-SGD (one person who typed the secret ``k`` times: 1); ``None`` when unknown,
+    and then each copy counts as one unit.
+    """
 
     tokens: tuple[str, ...]
     repetitions: int
+    writers: int | None = None
 
 
 class NextToken(nn.Module):

@@ -103,6 +103,7 @@ def fit_lm(
     pad_id: int,
     seed: int = 0,
     privacy: Any = None,
+    users: np.ndarray | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> LMFit:
     """Train ``model`` (ids → next-token logits) with Adam on the mean token cross-entropy.
@@ -111,8 +112,11 @@ def fit_lm(
     next-token accuracy on (up to 512) training sequences and loss and accuracy on
     ``val``. With ``privacy`` (:class:`audit.settings.PrivacySettings`, ``dp=True``)
     an untied copy is trained with DP-SGD: Poisson sampling, per-sequence clipping,
-    noise for the target ε after ``recipe.epochs`` epochs (opacus; one sequence is
-    one privacy unit).
+    noise for the target ε after ``recipe.epochs`` epochs (opacus). One sequence is
+    one privacy unit, or, with ``users``, one user: users are Poisson-sampled, and the
+    sum of a user's per-sequence gradients is clipped as one (user-level DP-SGD,
+    McMahan et al. 2018), so ε covers everything one user wrote — a secret typed
+    ``k`` times is protected at ε, not ``k``·ε.
 
     Parameters
     ----------
@@ -128,6 +132,9 @@ def fit_lm(
         Seeds shuffling, dropout, Poisson sampling and noise.
     privacy : PrivacySettings, optional
         DP-SGD settings.
+    users : numpy.ndarray, optional
+        One id per training row naming who wrote it: the privacy unit of DP-SGD
+        (ignored without ``privacy``). ``delta`` then defaults to 1 / (10 users).
     on_epoch : callable, optional
         Called with each epoch's record.
 
@@ -160,12 +167,12 @@ def fit_lm(
             step_model, step_optimizer, engine = model, optimizer, None
         else:
             step_model, step_optimizer, batches, engine, record = _private(
-                model, optimizer, train, recipe, seed, privacy
+                model, optimizer, train, recipe, seed, privacy, users
             )
         for epoch in range(1, recipe.epochs + 1):
             step_model.train()
             loss_sum, rows = 0.0, 0
-            for index in batches(epoch):
+            for index, owners in batches(epoch):
                 if len(index) == 0:
                     continue
                 batch = train[index]
@@ -173,6 +180,8 @@ def fit_lm(
                 losses = _token_losses(step_model(batch), batch, pad_id)
                 per_sequence = losses.sum(1) / (batch[:, 1:] != pad_id).sum(1).clamp(min=1)
                 per_sequence.mean().backward()
+                if owners is not None:
+                    _sum_per_user(step_model, owners)
                 step_optimizer.step()
                 loss_sum += float(per_sequence.detach().sum())
                 rows += len(index)
@@ -194,15 +203,53 @@ def fit_lm(
     return LMFit(model=model, history=history, privacy=record)
 
 
-def _plain_batches(n: int, batch_size: int, seed: int) -> Callable[[int], list[torch.Tensor]]:
-    def batches(epoch: int) -> list[torch.Tensor]:
+Batch = tuple[torch.Tensor, torch.Tensor | None]
+
+
+def _plain_batches(n: int, batch_size: int, seed: int) -> Callable[[int], list[Batch]]:
+    def batches(epoch: int) -> list[Batch]:
         order = torch.from_numpy(np.random.default_rng([seed, epoch]).permutation(n))
-        return list(order.split(batch_size))
+        return [(index, None) for index in order.split(batch_size)]
 
     return batches
 
 
-def _private(model, optimizer, train, recipe, seed, privacy):
+def _sum_per_user(model: nn.Module, owners: torch.Tensor) -> None:
+    """Replace each parameter's per-sequence gradients by their sums per user.
+
+    ``owners[i]`` is the position, in the sampled users, of sequence ``i``'s user;
+    opacus's optimizer then clips (and counts) one gradient per user.
+    """
+    n_users = int(owners.max()) + 1
+    for parameter in model.parameters():
+        per_sequence = getattr(parameter, "grad_sample", None)
+        if per_sequence is None:
+            continue
+        summed = per_sequence.new_zeros((n_users, *per_sequence.shape[1:]))
+        parameter.grad_sample = summed.index_add_(0, owners, per_sequence)
+
+
+def _users_of(users: Any, n: int) -> tuple[np.ndarray, int]:
+    """Each row's user as 0..U-1 (validated against ``n`` rows), and U."""
+    from audit.errors import bad_input
+
+    users = np.asarray(users)
+    if users.shape != (n,):
+        raise bad_input("users", f"one id per training row, shape ({n},)", users.shape)
+    _, owner = np.unique(users, return_inverse=True)
+    return owner.astype(np.int64), int(owner.max()) + 1 if n else 0
+
+
+def _expand(sampled: torch.Tensor, order: torch.Tensor, offsets, counts) -> Batch:
+    """The rows of the sampled users, and for each row its user's position in ``sampled``."""
+    sizes = counts[sampled]
+    owners = torch.repeat_interleave(torch.arange(len(sampled)), sizes)
+    first = torch.repeat_interleave(sizes.cumsum(0) - sizes, sizes)  # each row's user's start
+    within = torch.arange(int(sizes.sum())) - first
+    return order[offsets[sampled][owners] + within], owners
+
+
+def _private(model, optimizer, train, recipe, seed, privacy, users=None):
     """opacus's engine around ``model``: the DP model, optimizer, Poisson batches, record."""
     from opacus import PrivacyEngine
     from torch.utils.data import DataLoader, TensorDataset
@@ -211,9 +258,16 @@ def _private(model, optimizer, train, recipe, seed, privacy):
     from audit.privacy._dp import checked_settings, default_grad_sample_mode
 
     settings = checked_settings(privacy)
-    n = len(train)
+    if users is not None:
+        owner, n = _users_of(users, len(train))
+        order = torch.from_numpy(np.argsort(owner, kind="stable"))
+        counts = torch.from_numpy(np.bincount(owner, minlength=n))
+        offsets = counts.cumsum(0) - counts
+        units = torch.arange(n)
+    else:
+        n, units = len(train), train
     delta = settings.delta if settings.delta is not None else 1.0 / (10 * n)
-    loader = DataLoader(TensorDataset(train), batch_size=recipe.batch_size, shuffle=True)
+    loader = DataLoader(TensorDataset(units), batch_size=recipe.batch_size, shuffle=True)
     per_epoch = int(1 / (1 / len(loader)))
     sigma = settings.noise_multiplier
     if sigma is None:
@@ -225,6 +279,15 @@ def _private(model, optimizer, train, recipe, seed, privacy):
             accountant=settings.accountant,
         )
     mode = settings.grad_sample_mode or default_grad_sample_mode(model)
+    if users is not None and mode == "ghost":
+        from audit.errors import bad_input
+
+        raise bad_input(
+            "privacy.grad_sample_mode",
+            "'hooks', 'ew' or 'functorch' for user-level DP (ghost clipping never "
+            "materialises the per-sequence gradients a user's sum needs)",
+            mode,
+        )
     engine = PrivacyEngine(accountant=settings.accountant, secure_mode=False)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Ss]ecure RNG.*")
@@ -238,8 +301,11 @@ def _private(model, optimizer, train, recipe, seed, privacy):
             noise_generator=torch.Generator().manual_seed(seed + 1),
         )
 
-    def batches(epoch: int) -> list[torch.Tensor]:
-        return [torch.as_tensor(rows, dtype=torch.long) for rows in dp_loader.batch_sampler]
+    def batches(epoch: int) -> list[Batch]:
+        drawn = [torch.as_tensor(rows, dtype=torch.long) for rows in dp_loader.batch_sampler]
+        if users is None:
+            return [(rows, None) for rows in drawn]
+        return [_expand(rows, order, offsets, counts) for rows in drawn]
 
     record = {
         "delta": delta,
@@ -250,6 +316,9 @@ def _private(model, optimizer, train, recipe, seed, privacy):
         "accountant": settings.accountant,
         "grad_sample_mode": mode,
         "swaps": ["tied output head → untied copy"],
+        "privacy_unit": "row" if users is None else "user",
+        "units": n,
+        "most_rows_per_unit": 1 if users is None else int(counts.max()),
         "target_epsilon": settings.epsilon if settings.noise_multiplier is None else None,
     }
     return dp_model, dp_optimizer, batches, engine, record
