@@ -24,7 +24,7 @@ from audit.results import Metric, Section, Table
 from audit.settings import EngineSettings, PrivacySettings
 from audit.subject import Subject
 
-__all__ = ["SECTION_ID", "TITLE", "run"]
+__all__ = ["SECTION_ID", "TITLE", "dp_training", "run"]
 
 SECTION_ID = "privacy"
 TITLE = "Privacy"
@@ -87,7 +87,7 @@ def run(
     delta = 0.0
     if isinstance(record, dict) and record.get("epsilon") is not None:
         delta = float(record.get("delta") or 0.0)
-        _dp_training(section, record)
+        dp_training(section, record)
     else:
         section.notes.append(
             "The model was not trained with differential privacy (no DP-SGD record in the "
@@ -168,8 +168,19 @@ def run(
     return section
 
 
-def _dp_training(section: Section, record: dict[str, Any]) -> None:
+def dp_training(section: Section, record: dict[str, Any]) -> None:
+    """Add the DP-SGD record (ε, δ, σ, C, q, steps, unit, swaps) as a table and ε, δ metrics."""
     swaps = record.get("swaps") or []
+    unit = record.get("privacy_unit")
+    units = (
+        []
+        if unit is None
+        else [
+            ["privacy unit (what ε protects)", unit],
+            ["units in the training data", record.get("units")],
+            ["most training rows of one unit", record.get("most_rows_per_unit")],
+        ]
+    )
     rows = [
         ["epsilon (ε)", record.get("epsilon")],
         ["delta (δ)", record.get("delta")],
@@ -182,6 +193,7 @@ def _dp_training(section: Section, record: dict[str, Any]) -> None:
         ["accountant", record.get("accountant")],
         ["grad-sample mode", record.get("grad_sample_mode")],
         ["module swaps (ModuleValidator.fix)", "; ".join(swaps) if swaps else "none"],
+        *units,
     ]
     section.tables.append(
         Table(

@@ -117,6 +117,9 @@ def test_at_epsilon_3_the_most_repeated_canary_is_near_chance_and_its_twin_expos
     # user-level: the ×16 canary is one writer's, bounded at ε, not 16·ε
     assert repeated[bound] == round(dp_exposure_bound(record["epsilon"], 1, 10**6), 2) < 9
     assert any("user-level" in note for note in section.notes)
+    training = dict(next(t for t in section.tables if t.id == "dp_training").rows)
+    assert training["privacy unit (what ε protects)"] == "user"
+    assert training["units in the training data"] == record["units"] == 2203  # 2,221 rows
     dp = section.metric("lm_heldout_perplexity_dp").value
     assert section.metric("twin_heldout_perplexity").value < dp < 12  # the cost of privacy
 
