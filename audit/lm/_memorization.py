@@ -272,7 +272,7 @@ def memorization_section(
         epsilon, unit = dp_record(subject)
         section.tables.append(_canary_table(rows, twin_rows, space, epsilon, unit))
         if epsilon is not None:
-            from audit.privacy._section import dp_training
+            from audit.privacy._record_table import dp_training
 
             section.notes.append(dp_note(epsilon, unit))
             dp_training(section, subject.training.privacy)
