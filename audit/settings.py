@@ -225,7 +225,8 @@ class PrivacySettings(Strict):
 
     ``dp`` trains reference domains with DP-SGD: to a target ``epsilon``
     (``make_private_with_epsilon``), or with a fixed ``noise_multiplier`` when that is
-    set. ``delta`` defaults to 1 / (10 N) for N training rows.
+    set. ``delta`` defaults to 1 / (10 N) for N privacy units (training rows, or
+    writers under user-level DP).
 
     Every DP parameter is a finite number: ``epsilon`` and each of
     ``utility_epsilons`` in (0, :data:`MAX_EPSILON`] (100), ``noise_multiplier`` > 0,

@@ -91,7 +91,8 @@ def run_command(
         float | None, typer.Option(help="Target ε of DP training (default 3).")
     ] = None,
     delta: Annotated[
-        float | None, typer.Option(help="δ of DP training (default 1/(10 N)).")
+        float | None,
+        typer.Option(help="δ of DP training (default 1/(10 N), N privacy units: rows or writers)."),
     ] = None,
     max_grad_norm: Annotated[
         float | None, typer.Option("--max-grad-norm", help="Per-sample clipping norm of DP-SGD.")

@@ -173,10 +173,14 @@ def fit_lm(
             step_model.train()
             loss_sum, rows = 0.0, 0
             for index, owners in batches(epoch):
+                step_optimizer.zero_grad(set_to_none=True)
                 if len(index) == 0:
+                    if engine is not None:  # Poisson drew no one: a noise-only step, counted
+                        for p in (p for p in model.parameters() if p.requires_grad):
+                            p.grad_sample = p.new_zeros((0, *p.shape))
+                        step_optimizer.step()
                     continue
                 batch = train[index]
-                step_optimizer.zero_grad(set_to_none=True)
                 losses = _token_losses(step_model(batch), batch, pad_id)
                 per_sequence = losses.sum(1) / (batch[:, 1:] != pad_id).sum(1).clamp(min=1)
                 per_sequence.mean().backward()
@@ -226,7 +230,7 @@ def _sum_per_user(model: nn.Module, owners: torch.Tensor) -> None:
         if per_sequence is None:
             continue
         summed = per_sequence.new_zeros((n_users, *per_sequence.shape[1:]))
-        parameter.grad_sample = summed.index_add_(0, owners, per_sequence)
+        parameter.grad_sample = summed.index_add_(0, owners.to(summed.device), per_sequence)
 
 
 def _users_of(users: Any, n: int) -> tuple[np.ndarray, int]:

@@ -289,5 +289,8 @@ def fit_private(
         "grad_sample_mode": mode,
         "swaps": swaps,
         "target_epsilon": settings.epsilon if settings.noise_multiplier is None else None,
+        "privacy_unit": "row",  # each row its own user: the data names no writers
+        "units": len(X),
+        "most_rows_per_unit": 1,
     }
     return PrivateFit(model=fresh, history=history, record=record)

@@ -151,3 +151,12 @@ def test_the_cli_flag_and_the_row_unit_train_dp_per_row(tmp_path):
                               privacy=settings.privacy)  # fmt: skip
     record = subject.training.privacy
     assert record["privacy_unit"] == "row" and record["units"] == len(subject.lm_data.train_ids)
+
+
+def test_a_poisson_batch_that_draws_no_one_is_a_noise_only_step_and_counted():
+    # batch 1 of 6 writers: q = 1/6, a third of the batches are empty
+    fitted = fit_lm(CausalDecoder(12, 8, d_model=8, n_heads=2, d_ff=16, pad_id=PAD), _ids(),
+                    _ids(), recipe=Recipe(epochs=3, batch_size=1), pad_id=PAD,
+                    privacy=PrivacySettings(dp=True, epsilon=3.0), users=np.arange(6))  # fmt: skip
+    assert fitted.privacy["steps"] == 3 * 6
+    assert fitted.privacy["sample_rate"] == pytest.approx(1 / 6)

@@ -15,6 +15,9 @@ from audit.training import Recipe
 
 RECORD_KEYS = {
     "epsilon",
+    "privacy_unit",
+    "units",
+    "most_rows_per_unit",
     "delta",
     "noise_multiplier",
     "max_grad_norm",
@@ -57,6 +60,7 @@ def test_reported_epsilon_equals_opacus_accountant_for_the_same_history(accounta
     result = fit_private(_mlp(), _data(), recipe=Recipe(epochs=3, batch_size=32), settings=settings)
     record = result.record
     assert set(record) == RECORD_KEYS
+    assert (record["privacy_unit"], record["most_rows_per_unit"]) == ("row", 1)
     independent = create_accountant(mechanism=accountant)
     for _ in range(record["steps"]):
         independent.step(
