@@ -176,8 +176,9 @@ def fit_lm(
                 step_optimizer.zero_grad(set_to_none=True)
                 if len(index) == 0:
                     if engine is not None:  # Poisson drew no one: a noise-only step, counted
-                        for p in (p for p in model.parameters() if p.requires_grad):
-                            p.grad_sample = p.new_zeros((0, *p.shape))
+                        from audit.privacy._dp import empty_grad_samples
+
+                        empty_grad_samples(model)
                         step_optimizer.step()
                     continue
                 batch = train[index]

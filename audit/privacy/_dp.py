@@ -29,6 +29,7 @@ __all__ = [
     "PrivateFit",
     "checked_settings",
     "default_grad_sample_mode",
+    "empty_grad_samples",
     "fit_private",
     "module_swaps",
 ]
@@ -47,6 +48,24 @@ class PrivateFit:
     model: nn.Module
     history: TrainingHistory
     record: dict[str, Any]
+
+
+def empty_grad_samples(model: nn.Module) -> None:
+    """Give every trainable parameter zero per-sample gradients: a noise-only DP step.
+
+    A Poisson batch may draw no one; opacus's optimizer then still adds the noise and
+    the accountant counts the step, as the sampling analysis assumes.
+
+    Examples
+    --------
+    >>> layer = nn.Linear(2, 1)
+    >>> empty_grad_samples(layer)
+    >>> layer.weight.grad_sample.shape
+    torch.Size([0, 1, 2])
+    """
+    for parameter in model.parameters():
+        if parameter.requires_grad:
+            parameter.grad_sample = parameter.new_zeros((0, *parameter.shape))
 
 
 def checked_settings(settings: PrivacySettings) -> PrivacySettings:
@@ -263,8 +282,7 @@ def fit_private(
                 xb, yb = X[index], y[index]
                 dp_optimizer.zero_grad(set_to_none=True)
                 if xb.shape[0] == 0 and mode == "ew":  # ExpandedWeights rejects an empty batch
-                    for p in (p for p in fixed.parameters() if p.requires_grad):
-                        p.grad_sample = p.new_zeros((0, *p.shape))  # a noise-only step
+                    empty_grad_samples(fixed)
                 else:
                     criterion(dp_model(xb), yb).backward()
                 dp_optimizer.step()

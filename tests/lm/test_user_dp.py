@@ -160,3 +160,12 @@ def test_a_poisson_batch_that_draws_no_one_is_a_noise_only_step_and_counted():
                     privacy=PrivacySettings(dp=True, epsilon=3.0), users=np.arange(6))  # fmt: skip
     assert fitted.privacy["steps"] == 3 * 6
     assert fitted.privacy["sample_rate"] == pytest.approx(1 / 6)
+
+
+def test_an_unknown_dp_unit_is_refused_naming_the_setting():
+    from audit.cli._run import _with_privacy_flags
+    from audit.config import AuditConfig
+
+    with pytest.raises(AuditInputError, match=r"privacy.unit: Input should be 'user' or 'row' "
+                                              r"\(got 'bogus'\)"):  # fmt: skip
+        _with_privacy_flags(AuditConfig(), True, None, None, None, "bogus")
